@@ -1,0 +1,58 @@
+# Thin wrappers over the package and pytest. Everything runs inside .venv,
+# created from the machine's python3 on first use and reused while pins are unchanged.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+NO_BROWSER ?=
+LAB_ARGS ?=
+
+# nbgrader runs `alembic` from PATH; jupyter finds kernels and extensions from the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Jupyter refuses to run as root unless told; CI and many containers run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+BROWSER_FLAG := $(if $(NO_BROWSER),--no-browser,)
+
+.PHONY: help setup setup-test lab test lint bench doctor clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files make a second run skip pip entirely until a pin file changes.
+$(VENV)/.course-installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.course-installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+setup: $(VENV)/.course-installed  ## create .venv with the pinned course environment
+
+setup-test: $(VENV)/.test-installed  ## course environment plus test tools
+
+lab: setup  ## open the course in JupyterLab (PORT=, NO_BROWSER=1, LAB_ARGS="...")
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) $(LAB_ARGS)
+
+test: setup-test  ## run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup-test  ## ruff over the package, tests and notebooks
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: setup-test  ## benchmark scripts: tables of ratios against a baseline measured in the same run
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+doctor: setup  ## check the environment and say in plain words what is wrong
+	$(BIN)/malicourse doctor
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache
