@@ -1,0 +1,233 @@
+"""The one place that knows the data files: ``load(name)`` returns a validated, typed DataFrame.
+
+Validation is frictionless's, driven by ``data/datapackage.json``: field types, required
+fields, enums, primary and foreign keys, checksums, and each resource's row constraints
+(its ``checks``). The one rule frictionless cannot express, a foreign key held in a
+semicolon-separated list (``source_ids``), is a frictionless check defined here.
+Any problem raises :class:`DataError` naming the file, the row, the column and what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import attrs
+import pandas as pd
+from frictionless import Check, Checklist, Package, errors
+
+from .course import course_root
+
+MANIFEST = "datapackage.json"
+SOURCES = "sources"
+
+
+class DataError(ValueError):
+    """A data file does not match its description in datapackage.json."""
+
+
+def data_dir() -> Path:
+    return course_root() / "data"
+
+
+def table_names(folder: Path | None = None) -> list[str]:
+    return [resource["name"] for resource in _manifest(folder or data_dir())["resources"]]
+
+
+def load(name: str, folder: Path | None = None) -> pd.DataFrame:
+    """The table ``name`` (e.g. ``"costs"``), validated; dates, numbers and categories typed."""
+    folder = (folder or data_dir()).resolve()
+    names = table_names(folder)
+    if name not in names:
+        raise DataError(f"there is no table called {name!r}; the tables are: {', '.join(names)}")
+    return _validated(folder).tables[name].copy()
+
+
+def validate(folder: Path | None = None) -> None:
+    """Check every table against the data package; raise DataError listing what is wrong."""
+    _validated((folder or data_dir()).resolve())
+
+
+def sources_for(source_ids: str | pd.Series, folder: Path | None = None) -> pd.DataFrame:
+    """The rows of sources.csv cited by one ``source_ids`` cell, or by a whole column of them."""
+    cells = [source_ids] if isinstance(source_ids, str) else source_ids.dropna().tolist()
+    wanted = list(dict.fromkeys(sid for cell in cells for sid in cell.split(";")))
+    sources = load(SOURCES, folder).set_index("source_id")
+    return sources.loc[wanted].reset_index()
+
+
+def period_usd_rate(rates: pd.DataFrame, currency: str, start, end) -> float:
+    """US dollars per unit of ``currency`` over a period: annual averages weighted by days.
+
+    Days after the last year in the table use that year's rate (the conversion notes say so).
+    """
+    annual = rates[rates["currency"] == currency].set_index("year")["usd_per_unit"]
+    days = pd.date_range(start, end, freq="D")
+    if days.empty:
+        raise DataError(f"the period {start} to {end} is empty")
+    first = int(annual.index.min()) if len(annual) else None
+    if first is None or days[0].year < first:
+        raise DataError(f"no {currency} rate for {days[0].year} in exchange_rates.csv")
+    years = pd.Series(days.year).clip(upper=int(annual.index.max()))
+    return float(years.map(annual).mean())
+
+
+def write_manifest_checksums(folder: Path | None = None) -> list[str]:
+    """Record each file's size and SHA-256 in the manifest, so any later edit is detected."""
+    folder = folder or data_dir()
+    manifest = _manifest(folder)
+    changed = []
+    for resource in manifest["resources"]:
+        content = (folder / resource["path"]).read_bytes()
+        digest = f"sha256:{hashlib.sha256(content).hexdigest()}"
+        if resource.get("hash") != digest:
+            changed.append(resource["path"])
+        resource["hash"], resource["bytes"] = digest, len(content)
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    return changed
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True, repr=False)
+class source_ids_resolve(Check):
+    """Every id in a semicolon-separated ``source_ids`` cell names a row of sources.csv."""
+
+    type = "source-ids-resolve"
+    Errors = (errors.ConstraintError,)
+    known: frozenset[str] = frozenset()
+
+    def validate_row(self, row):
+        cell = row["source_ids"]
+        unknown = [sid for sid in (cell or "").split(";") if sid and sid not in self.known]
+        if unknown:
+            yield errors.ConstraintError.from_row(
+                row,
+                note=f"unknown source {', '.join(map(repr, unknown))}: add it to sources.csv",
+                field_name="source_ids",
+            )
+
+
+@dataclass(frozen=True)
+class _Validated:
+    signature: tuple
+    tables: dict[str, pd.DataFrame]
+
+
+_CACHE: dict[Path, _Validated] = {}
+
+
+def _validated(folder: Path) -> _Validated:
+    signature = _signature(folder)
+    cached = _CACHE.get(folder)
+    if cached is None or cached.signature != signature:
+        _check_with_frictionless(folder)
+        manifest = _manifest(folder)
+        tables = {r["name"]: _read_typed(folder, r) for r in manifest["resources"]}
+        cached = _CACHE[folder] = _Validated(signature, tables)
+    return cached
+
+
+def _signature(folder: Path) -> tuple:
+    files = [*sorted(folder.glob("*.csv")), folder / MANIFEST]
+    return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+
+def _manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing: the course data cannot be read without it") from None
+    except ValueError as exc:
+        raise DataError(f"{path} is not valid JSON: {exc}") from None
+
+
+def _check_with_frictionless(folder: Path) -> None:
+    manifest = _manifest(folder)
+    for resource in manifest["resources"]:
+        if not (folder / resource["path"]).is_file():
+            raise DataError(f"{folder / resource['path']} is missing")
+    package = Package(manifest, basepath=str(folder))
+    known = frozenset(
+        pd.read_csv(folder / "sources.csv", usecols=["source_id"], dtype=str)["source_id"]
+    )
+    problems = []
+    for resource in package.resources:
+        declared = manifest_resource(manifest, resource.name).get("checks", [])
+        checklist = Checklist.from_descriptor({"checks": declared})
+        if "source_ids" in resource.schema.field_names:
+            checklist.add_check(source_ids_resolve(known=known))
+        report = resource.validate(checklist=checklist, limit_errors=20)
+        path = folder / resource.path
+        problems += [
+            _explain(path, resource, error) for task in report.tasks for error in task.errors
+        ]
+        problems += [f"{path}: {error.message}" for error in report.errors]
+    if problems:
+        shown = problems[:20]
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise DataError("the course data is broken:\n" + "\n".join(shown) + more)
+
+
+def manifest_resource(manifest: dict, name: str) -> dict:
+    return next(r for r in manifest["resources"] if r["name"] == name)
+
+
+def _explain(path: Path, resource, error) -> str:
+    row = getattr(error, "row_number", None)
+    where = f"{path}, row {row}" if row else str(path)
+    field_name = getattr(error, "field_name", None) or getattr(error, "label", None)
+    if error.type == "row-constraint":
+        columns = [f for f in resource.schema.field_names if re.search(rf"\b{f}\b", error.note)]
+        return f"{where}, columns {', '.join(columns)}: expected {error.note.split(' is ', 1)[-1]}"
+    if error.type == "type-error":
+        field = resource.schema.get_field(field_name)
+        expected = {"date": "a date like 2013-01-11", "integer": "a whole number"}.get(
+            field.type, f"a {field.type}"
+        )
+        return f"{where}, column {field_name}: expected {expected}, found {error.cell!r}"
+    if error.type == "foreign-key":
+        columns = ", ".join(error.field_names)
+        values = ", ".join(map(repr, error.field_cells))
+        table = error.reference_name or path.stem
+        return f"{where}, column {columns}: {values} is not in {table}.csv"
+    if error.type in {"missing-label", "incorrect-label", "extra-label", "blank-label"}:
+        expected = resource.schema.field_names
+        return f"{path}: {_header_problem(path, expected)}"
+    if error.type == "hash-count":
+        return f"{where}: {error.note} (run `malicourse data checksums` after a deliberate edit)"
+    if field_name:
+        return f"{where}, column {field_name}: {error.note or error.title}"
+    return f"{where}: {error.message}"
+
+
+def _header_problem(path: Path, expected: list[str]) -> str:
+    found = pd.read_csv(path, nrows=0).columns.tolist()
+    wanted = f"(expected: {', '.join(expected)})"
+    if missing := [c for c in expected if c not in found]:
+        return f"the column {', '.join(map(repr, missing))} is missing {wanted}"
+    if extra := [c for c in found if c not in expected]:
+        return f"unexpected column {', '.join(map(repr, extra))} {wanted}"
+    return f"columns out of order {wanted}"
+
+
+def _read_typed(folder: Path, resource: dict) -> pd.DataFrame:
+    frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False, na_values=[""])
+    for field in resource["schema"]["fields"]:
+        name, kind = field["name"], field["type"]
+        enum = field.get("constraints", {}).get("enum")
+        if kind == "date":
+            frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
+        elif kind == "integer":
+            frame[name] = frame[name].astype("Int64")
+        elif kind == "number":
+            frame[name] = frame[name].astype(float)
+        elif enum:
+            frame[name] = pd.Categorical(frame[name], categories=enum)
+    return frame
