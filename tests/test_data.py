@@ -35,7 +35,8 @@ def test_every_table_loads_typed():
 
 
 def test_load_returns_a_copy_the_caller_may_change():
-    load("events", DATA).loc[0, "title"] = "changed by a caller"
+    events = load("events", DATA)
+    events.loc[0, "title"] = "changed by a caller"
     assert load("events", DATA).loc[0, "title"] != "changed by a caller"
 
 

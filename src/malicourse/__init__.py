@@ -3,6 +3,13 @@
 Modules, in the order data flows through them:
 
     course     where the course lives on disk, and its map of lessons and exercise sets
+    data       load(name): a validated, typed table from data/ (the only module that reads it)
+    analysis   pure functions over the tables: presence, spending, coups, chronology, claims
+    figures    Chart = figure + one-sentence description + sources, colour-blind-safe
+    widgets    explorers: controls wired to an analysis function and a figure
+    feedback   hints instead of tracebacks; 'check your understanding' questions
+    answers    widget answers saved to a file beside the notebook
+    lesson     start(): what the first cell of every lesson calls
     doctor     the environment check behind notebook 00 and ``malicourse doctor``
     notebooks  headless notebook execution with errors that name notebook and cell
     cli        the ``malicourse`` command

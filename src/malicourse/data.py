@@ -228,6 +228,8 @@ def _read_typed(folder: Path, resource: dict) -> pd.DataFrame:
             frame[name] = frame[name].astype("Int64")
         elif kind == "number":
             frame[name] = frame[name].astype(float)
+        elif kind == "boolean":
+            frame[name] = frame[name].map({"true": True, "false": False}).astype(bool)
         elif enum:
             frame[name] = pd.Categorical(frame[name], categories=enum)
     return frame

@@ -1,0 +1,79 @@
+"""Feedback for learners: hints instead of tracebacks, and questions that answer back."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import ipywidgets as W
+
+from .analysis import CourseInputError
+from .data import DataError
+
+HINTED = (CourseInputError, DataError)
+
+
+def show_hints_not_tracebacks() -> None:
+    """In a notebook, show the course's own errors as one-line hints (other errors unchanged)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def hint(shell, kind, value, traceback, tb_offset=None):
+        label = "Data problem" if isinstance(value, DataError) else "Hint"
+        print(f"{label}: {value}")
+
+    shell.set_custom_exc(HINTED, hint)
+
+
+@dataclass
+class Question:
+    """A multiple-choice 'check your understanding' question with feedback for every option.
+
+    ``options`` maps each answer to the feedback shown when it is chosen; ``correct`` names
+    the right one. The feedback explains, so a wrong choice teaches rather than just scores.
+    """
+
+    prompt: str
+    options: dict[str, str]
+    correct: str
+    choices: W.RadioButtons = field(init=False)
+    button: W.Button = field(init=False)
+    reply: W.HTML = field(init=False)
+
+    def __post_init__(self):
+        if self.correct not in self.options:
+            raise ValueError(f"the correct answer {self.correct!r} is not one of the options")
+        self.choices = W.RadioButtons(
+            options=list(self.options), value=None, layout=W.Layout(width="auto")
+        )
+        self.button = W.Button(description="Check my answer", button_style="primary")
+        self.reply = W.HTML()
+        self.button.on_click(lambda _: self.show(self.choices.value))
+
+    def check(self, choice: str | None) -> tuple[bool, str]:
+        if choice is None:
+            return False, "Choose an answer first."
+        verdict = "Right." if choice == self.correct else "Not quite."
+        return choice == self.correct, f"{verdict} {self.options[choice]}"
+
+    def show(self, choice: str | None) -> None:
+        right, message = self.check(choice)
+        colour = "#006d4e" if right else "#a33a00"
+        self.reply.value = f'<p style="color:{colour}">{html.escape(message)}</p>'
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(
+            W.VBox(
+                [
+                    W.HTML(f"<b>{html.escape(self.prompt)}</b>"),
+                    self.choices,
+                    self.button,
+                    self.reply,
+                ]
+            )
+        )
