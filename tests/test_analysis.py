@@ -14,6 +14,7 @@ def operations_frame(*rows):
     frame = pd.DataFrame(
         rows, columns=["operation_id", "name", "actor_type", "start_date", "end_date"]
     )
+    frame["short_name"] = frame["name"]
     frame["actor_type"] = pd.Categorical(frame["actor_type"], categories=ACTORS)
     for column in ("start_date", "end_date"):
         frame[column] = pd.to_datetime(frame[column])

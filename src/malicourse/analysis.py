@@ -69,7 +69,8 @@ def operations_present(operations: pd.DataFrame, personnel: pd.DataFrame, on) ->
     started = operations["start_date"] <= day
     not_ended = operations["end_date"].isna() | (operations["end_date"] >= day)
     present = operations.loc[
-        started & not_ended, ["operation_id", "name", "actor_type", "start_date", "end_date"]
+        started & not_ended,
+        ["operation_id", "short_name", "name", "actor_type", "start_date", "end_date"],
     ]
     seen = personnel[personnel["date"] <= day].sort_values("date")
     latest = seen.groupby("operation_id", observed=True).tail(1)

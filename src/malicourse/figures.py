@@ -93,7 +93,7 @@ def operations_timeline(operations: pd.DataFrame, sources: pd.DataFrame, on=None
             edgecolor="white",
             height=0.7,
         )
-    ax.set_yticks(range(len(ordered)), ordered["name"].str.split(" [(/]", regex=True).str[0])
+    ax.set_yticks(range(len(ordered)), ordered["short_name"])
     if on is not None:
         ax.axvline(pd.Timestamp(on), color="black", linewidth=1.5, linestyle="--")
     ax.set_title("Who intervened in Mali, and when")
@@ -103,7 +103,7 @@ def operations_timeline(operations: pd.DataFrame, sources: pd.DataFrame, on=None
     ax.legend(handles=handles, loc="lower left", fontsize=8)
     first, last = ordered.iloc[-1], ordered["start_date"].max()
     description = (
-        f"Timeline of {len(ordered)} operations, from {first['name'].split(' (')[0]} "
+        f"Timeline of {len(ordered)} operations, from {first.short_name} "
         f"({first.start_date:%B %Y}) to the latest start in {last:%B %Y}."
     )
     return Chart(figure, description, source_line(operations["source_ids"], sources, "operations"))
@@ -121,7 +121,7 @@ def personnel_present(
         ax.set_axis_off()
     else:
         labels = [
-            f"{r.name.split(' (')[0]} ({r.scope}, {r.measure}, {r.observed_on:%b %Y})"
+            f"{r.short_name} ({r.scope}, {r.measure}, {r.observed_on:%b %Y})"
             for r in shown.itertuples()
         ]
         ax.barh(
@@ -156,6 +156,25 @@ def spending_over_time(
         colour = ACTOR_COLOURS[actor]
         ax.plot(rows["year"], rows["value"], marker=ACTOR_MARKERS[actor], color=colour, label=actor)
         ax.fill_between(rows["year"], rows["low"], rows["high"], color=colour, alpha=0.2)
+        partial = rows[rows["missing"] != ""]
+        ax.scatter(
+            partial["year"],
+            partial["value"],
+            marker=ACTOR_MARKERS[actor],
+            s=60,
+            facecolors="white",
+            edgecolors=colour,
+            zorder=3,
+        )
+    ax.scatter(
+        [],
+        [],
+        marker="o",
+        facecolors="white",
+        edgecolors="grey",
+        label="hollow: part of the year has no figure (a floor)",
+    )
+    ax.xaxis.get_major_locator().set_params(integer=True)
     unit = MEASURES[measure]
     ax.set_ylabel(unit)
     ax.set_xlabel("Calendar year (budget periods split by days)")
