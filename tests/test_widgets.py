@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from malicourse import widgets
+from malicourse.answers import AnswerBook
 from malicourse.figures import Chart
 
 
@@ -102,3 +103,14 @@ def test_every_explorer_renders_as_a_widget(make):
     explorer = make()
     box = explorer.widget
     assert list(box.children[0].children) == list(explorer.controls.values())
+
+
+def test_verdict_recorder_saves_and_restores(tmp_path):
+    book = AnswerBook("lesson05", tmp_path)
+    recorder = widgets.VerdictRecorder(book, ["c01", "c02"])
+    recorder.choices["c01"].value = "contradicted"
+    recorder.button.click()
+    assert book.get("verdicts") == {"c01": "contradicted"}
+    again = widgets.VerdictRecorder(AnswerBook("lesson05", tmp_path), ["c01", "c02"])
+    assert again.choices["c01"].value == "contradicted" and again.choices["c02"].value is None
+    assert "1 verdict(s) saved" in again.status.value

@@ -19,6 +19,7 @@ from IPython.display import HTML, clear_output, display
 
 from . import analysis, figures
 from .analysis import CourseInputError
+from .answers import AnswerBook
 from .data import load
 
 WIDE = {"description_width": "initial"}
@@ -241,3 +242,45 @@ def claim_explorer(claim_id: str = "c01") -> Explorer:
         return [card, found["sources"]]
 
     return Explorer(controls, compute, draw)
+
+
+VERDICTS = ("supported", "partly supported", "contradicted", "unverifiable")
+
+
+class VerdictRecorder:
+    """The student's own verdict on each claim, saved to the answer book when submitted.
+
+    Re-running the cell reads the saved verdicts back instead of resetting them.
+    """
+
+    def __init__(self, book: AnswerBook, claim_ids: list[str]):
+        self.book = book
+        saved = book.get("verdicts", {}) or {}
+        self.choices = {
+            claim_id: W.Dropdown(
+                options=[("(not yet)", None), *[(v, v) for v in VERDICTS]],
+                value=saved.get(claim_id),
+                description=claim_id,
+            )
+            for claim_id in claim_ids
+        }
+        self.button = W.Button(description="Save my verdicts", button_style="primary")
+        self.status = W.HTML(self._status(saved))
+        self.button.on_click(lambda _: self.save())
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {claim: box.value for claim, box in self.choices.items() if box.value is not None}
+
+    def save(self) -> None:
+        self.book.save("verdicts", self.verdicts)
+        self.status.value = self._status(self.verdicts)
+
+    def _status(self, saved: dict) -> str:
+        return f"{len(saved)} verdict(s) saved in <code>{html.escape(str(self.book.path))}</code>."
+
+    def _ipython_display_(self) -> None:
+        grid = W.GridBox(
+            list(self.choices.values()), layout=W.Layout(grid_template_columns="repeat(3, 300px)")
+        )
+        display(W.VBox([grid, self.button, self.status]))
