@@ -44,16 +44,16 @@ def test_every_lesson_figure_has_title_labels_description_and_sources():
         assert chart.sources.startswith("Source: ") and "data/sources.csv" in chart.sources
 
 
-def test_chart_renders_png_with_alt_text_and_caption():
+def test_chart_renders_svg_with_alt_text_and_caption():
     t = {name: load(name) for name in ("operations", "sources")}
     chart = figures.operations_timeline(t["operations"], t["sources"])
     bundle = chart._repr_mimebundle_()
     assert bundle["text/html"].startswith(
-        '<figure style="margin:0"><img src="data:image/png;base64,'
+        '<figure style="margin:0"><img src="data:image/svg+xml;base64,'
     )
     assert f'alt="{chart.description}"' in bundle["text/html"]
     assert chart.sources in bundle["text/plain"]
-    assert chart.png().startswith(b"\x89PNG")
+    assert "<svg" in chart.svg() and "Who intervened in Mali" in chart.svg()
 
 
 def test_source_line_counts_publishers():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -72,7 +73,11 @@ def operations_present(operations: pd.DataFrame, personnel: pd.DataFrame, on) ->
         started & not_ended,
         ["operation_id", "short_name", "name", "actor_type", "start_date", "end_date"],
     ]
-    seen = personnel[personnel["date"] <= day].sort_values("date")
+    # On a tie of dates, prefer a Mali count to a Sahel-wide one, and deployed to authorised.
+    seen = personnel[personnel["date"] <= day].assign(
+        _mali=lambda f: f["scope"] == "Mali", _deployed=lambda f: f["measure"] == "deployed"
+    )
+    seen = seen.sort_values(["date", "_mali", "_deployed"], kind="stable")
     latest = seen.groupby("operation_id", observed=True).tail(1)
     latest = latest.rename(columns={"date": "observed_on"})[
         ["operation_id", "personnel", "low", "high", "measure", "scope", "observed_on"]
@@ -92,23 +97,21 @@ def annual_costs(costs: pd.DataFrame) -> pd.DataFrame:
     2017. Only rows marked ``in_series`` are used: the others are alternatives, components or
     cumulative totals that would count the same money twice.
     """
-    rows = []
-    for row in costs[costs["in_series"]].itertuples(index=False):
-        days = pd.date_range(row.period_start, row.period_end, freq="D")
-        for year, days_in_year in pd.Series(days.year).value_counts().items():
-            fraction = days_in_year / len(days)
-            rows.append(
-                {
-                    "operation_id": row.operation_id,
-                    "year": int(year),
-                    "amount_usd": row.amount_usd * fraction,
-                    "low_usd": row.low_usd * fraction,
-                    "high_usd": row.high_usd * fraction,
-                    "days": int(days_in_year),
-                    "scope": row.scope,
-                    "basis": row.basis,
-                }
-            )
+    series = costs[costs["in_series"]]
+    years, days = _days_per_year(series["period_start"], series["period_end"])
+    fraction = days / days.sum(axis=1, keepdims=True)
+    row, column = np.nonzero(days)
+    split = pd.DataFrame(
+        {
+            "operation_id": series["operation_id"].to_numpy()[row],
+            "year": years[column],
+            "scope": series["scope"].to_numpy()[row],
+            "basis": series["basis"].to_numpy()[row],
+            "days": days[row, column],
+        }
+    )
+    for column_name in ("amount_usd", "low_usd", "high_usd"):
+        split[column_name] = series[column_name].to_numpy()[row] * fraction[row, column]
     columns = [
         "operation_id",
         "year",
@@ -119,12 +122,28 @@ def annual_costs(costs: pd.DataFrame) -> pd.DataFrame:
         "scope",
         "basis",
     ]
-    split = pd.DataFrame(rows, columns=columns)
     return (
-        split.groupby(["operation_id", "year", "scope", "basis"], observed=True, as_index=False)
-        .sum()
+        split.groupby(["operation_id", "year", "scope", "basis"], as_index=False)
+        .sum()[columns]
         .sort_values(["operation_id", "year"], ignore_index=True)
     )
+
+
+def _days_per_year(starts: pd.Series, ends: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar years spanned, and for each (start, end) pair the days falling in each year."""
+    start = starts.to_numpy("datetime64[D]")
+    end = ends.to_numpy("datetime64[D]")
+    if start.size == 0:
+        return np.array([], dtype=int), np.zeros((0, 0), dtype=int)
+    first = start.min().astype("datetime64[Y]").astype(int) + 1970
+    last = end.max().astype("datetime64[Y]").astype(int) + 1970
+    years = np.arange(first, last + 1)
+    january_first = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    next_january_first = (years - 1969).astype("datetime64[Y]").astype("datetime64[D]")
+    overlap_start = np.maximum(start[:, None], january_first[None, :])
+    overlap_end = np.minimum(end[:, None] + 1, next_january_first[None, :])
+    days = (overlap_end - overlap_start).astype(int)
+    return years, np.clip(days, 0, None)
 
 
 def yearly_spending(
@@ -191,34 +210,39 @@ def cost_coverage(
     annual = annual_costs(costs)
     if not include_sahel_wide:
         annual = annual[annual["scope"] == "Mali"]
-    covered = annual.groupby(["operation_id", "year"], observed=True)["days"].sum()
-    rows = []
-    for op in operations.itertuples(index=False):
-        end = op.end_date if pd.notna(op.end_date) else pd.Timestamp(last, 12, 31)
-        for year in range(max(op.start_date.year, first), min(end.year, last) + 1):
-            start_day = max(op.start_date, pd.Timestamp(year, 1, 1))
-            end_day = min(end, pd.Timestamp(year, 12, 31))
-            active = (end_day - start_day).days + 1
-            days = min(covered.get((op.operation_id, year), 0), active)
-            rows.append(
-                {
-                    "operation_id": op.operation_id,
-                    "year": year,
-                    "active_days": active,
-                    "covered_days": days,
-                    "coverage": days / active,
-                }
-            )
-    return pd.DataFrame(rows)
+    covered = annual.groupby(["operation_id", "year"])["days"].sum()
+    ends = operations["end_date"].fillna(pd.Timestamp(last, 12, 31))
+    op_years, active = _days_per_year(operations["start_date"], ends)
+    row, column = np.nonzero(active)
+    coverage = pd.DataFrame(
+        {
+            "operation_id": operations["operation_id"].to_numpy()[row],
+            "year": op_years[column],
+            "active_days": active[row, column],
+        }
+    )
+    coverage = coverage[coverage["year"].between(first, last)]
+    keys = pd.MultiIndex.from_frame(coverage[["operation_id", "year"]])
+    coverage["covered_days"] = np.minimum(
+        covered.reindex(keys, fill_value=0).to_numpy(), coverage["active_days"].to_numpy()
+    )
+    coverage["coverage"] = coverage["covered_days"] / coverage["active_days"]
+    return coverage.reset_index(drop=True)
 
 
 def cost_share_of_gdp(
-    costs, operations, economy, *, years=(2013, 2022), actors=None
+    costs, operations, economy, *, years=(2013, 2022), actors=None, include_sahel_wide=True
 ) -> pd.DataFrame:
     """Total spending of the chosen actors per year as a percent of Mali's GDP (with bounds)."""
     actors = list(operations["actor_type"].cat.categories) if actors is None else actors
     per_actor = yearly_spending(
-        costs, operations, economy, actors=actors, years=years, measure="usd"
+        costs,
+        operations,
+        economy,
+        actors=actors,
+        years=years,
+        measure="usd",
+        include_sahel_wide=include_sahel_wide,
     )
     total = per_actor.groupby("year")[["value", "low", "high"]].sum(min_count=1)
     return _in_measure(total.reset_index(), economy, "share_of_gdp")

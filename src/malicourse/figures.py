@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+from matplotlib import rc_context
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -39,16 +42,18 @@ class Chart:
     description: str
     sources: str
 
-    def png(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    def svg(self) -> str:
+        """The figure as SVG with real text: sharp at any zoom, and quicker to make than a PNG."""
+        buffer = io.StringIO()
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "malicourse"}):
+            self.figure.savefig(buffer, format="svg")
         return buffer.getvalue()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        encoded = base64.b64encode(self.png()).decode()
+        encoded = base64.b64encode(self.svg().encode()).decode()
         alt = html.escape(self.description, quote=True)
         page = (
-            f'<figure style="margin:0"><img src="data:image/png;base64,{encoded}" alt="{alt}">'
+            f'<figure style="margin:0"><img src="data:image/svg+xml;base64,{encoded}" alt="{alt}">'
             f"<figcaption><small>{html.escape(self.description)}<br>{html.escape(self.sources)}"
             "</small></figcaption></figure>"
         )
@@ -67,8 +72,24 @@ def source_line(source_ids: pd.Series, sources: pd.DataFrame, table: str) -> str
     return f"Source: {named}{more} ({cited.nunique()} documents; {where})."
 
 
-def _figure(width: float = 8, height: float = 4.2):
-    figure = Figure(figsize=(width, height), layout="constrained")
+DPI = 90
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def _figure(width: float = 8, height: float = 4.2, labels: Iterable[str] = ()):
+    """A bare figure with fixed margins, widened on the left for the longest tick label.
+
+    Fixed margins instead of a layout engine: a redraw costs one render, not three.
+    """
+    longest = max((len(str(label)) for label in labels), default=0)
+    left_inches = max(0.8, 0.075 * longest + 0.3)
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    figure.subplots_adjust(
+        left=min(left_inches / width, 0.6), right=0.97, top=0.9, bottom=0.8 / height
+    )
     return figure, figure.add_subplot()
 
 
@@ -77,8 +98,8 @@ def _figure(width: float = 8, height: float = 4.2):
 
 def operations_timeline(operations: pd.DataFrame, sources: pd.DataFrame, on=None) -> Chart:
     """Every operation as a bar from start to end (open-ended ones to the end of the data)."""
-    figure, ax = _figure(8, 4.6)
     ordered = operations.sort_values("start_date", ascending=False).reset_index(drop=True)
+    figure, ax = _figure(8, 4.6, labels=ordered["short_name"])
     horizon = max(
         ordered["end_date"].max(), ordered["start_date"].max(), pd.Timestamp("2025-12-31")
     )
@@ -113,17 +134,17 @@ def personnel_present(
     present: pd.DataFrame, sources: pd.DataFrame, personnel: pd.DataFrame, on
 ) -> Chart:
     """Personnel of the operations present on a date, with the range sources give."""
-    figure, ax = _figure(8, 3.6)
     shown = present.dropna(subset=["personnel"]).sort_values("personnel")
+    labels = [
+        f"{r.short_name} ({r.scope}, {r.measure}, {r.observed_on:%b %Y})"
+        for r in shown.itertuples()
+    ]
+    figure, ax = _figure(8, 3.6, labels=labels)
     day = pd.Timestamp(on)
     if shown.empty:
         ax.text(0.5, 0.5, "No personnel figures for this date", ha="center", transform=ax.transAxes)
         ax.set_axis_off()
     else:
-        labels = [
-            f"{r.short_name} ({r.scope}, {r.measure}, {r.observed_on:%b %Y})"
-            for r in shown.itertuples()
-        ]
         ax.barh(
             labels,
             shown["personnel"],
@@ -135,10 +156,10 @@ def personnel_present(
             "Personnel (latest count on or before the date; error bars: range in sources)"
         )
     ax.set_title(f"Foreign and allied personnel in Mali on {day:%d %B %Y}")
-    total = int(shown.loc[shown["scope"] == "Mali", "personnel"].sum()) if not shown.empty else 0
+    counted = shown[(shown["scope"] == "Mali") & (shown["measure"] == "deployed")]
     description = (
-        f"On {day:%d %B %Y}, {len(present)} operations were under way; the counts that cover Mali "
-        f"alone add up to about {total:,} people."
+        f"On {day:%d %B %Y}, {_count(len(present), 'operation')} under way; the deployed counts "
+        f"for Mali alone add up to about {int(counted['personnel'].sum()):,} people."
     )
     cited = personnel.loc[personnel["operation_id"].isin(shown["operation_id"]), "source_ids"]
     return Chart(figure, description, source_line(cited, sources, "personnel"))
@@ -179,7 +200,8 @@ def spending_over_time(
     ax.set_ylabel(unit)
     ax.set_xlabel("Calendar year (budget periods split by days)")
     ax.set_title(f"Intervention spending by actor, in {unit}")
-    ax.legend(fontsize=8)
+    figure.subplots_adjust(right=0.7)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if measure == "usd":
         ax.yaxis.set_major_formatter(lambda v, _: f"${v / 1e9:.1f}bn")
     peak = spending.loc[spending["value"].idxmax()] if spending["value"].notna().any() else None
@@ -202,7 +224,7 @@ def spending_over_time(
 def coup_strip(timeline: pd.DataFrame, sources: pd.DataFrame) -> Chart:
     """One row per country; filled markers for successful coups, hollow for failed attempts."""
     names = list(dict.fromkeys(timeline.sort_values("date")["name"]))
-    figure, ax = _figure(8, 0.45 * max(len(names), 3) + 1.2)
+    figure, ax = _figure(8, 0.45 * max(len(names), 3) + 1.2, labels=names)
     for outcome, filled in (("successful", True), ("failed", False)):
         rows = timeline[timeline["outcome"] == outcome]
         ax.scatter(
@@ -219,9 +241,13 @@ def coup_strip(timeline: pd.DataFrame, sources: pd.DataFrame) -> Chart:
     ax.set_title("Coups and coup attempts")
     ax.set_xlabel("Date")
     ax.legend(fontsize=8, loc="upper left")
+    successful, failed = (
+        (timeline["outcome"] == "successful").sum(),
+        (timeline["outcome"] == "failed").sum(),
+    )
     description = (
-        f"{(timeline['outcome'] == 'successful').sum()} successful coups and "
-        f"{(timeline['outcome'] == 'failed').sum()} failed attempts in {len(names)} countries."
+        f"{_count(successful, 'successful coup')} and {_count(failed, 'failed attempt')} "
+        f"in {_count(len(names), 'country', 'countries')}."
     )
     return Chart(figure, description, source_line(timeline["source_ids"], sources, "coups"))
 
@@ -237,9 +263,10 @@ def coups_per_year_bars(counts: pd.DataFrame, coups: pd.DataFrame, sources: pd.D
     ax.set_ylabel("Number of coups")
     ax.set_xlabel("Year")
     ax.legend(fontsize=8)
-    busiest = counts.loc[bottom.idxmax()]
+    busiest = counts.loc[bottom == bottom.max(), "year"].tolist()
     span = f"{counts['year'].min()}-{counts['year'].max()}"
-    description = f"Coups per year, {span}; the busiest year is {busiest.year}."
+    years = " and ".join(map(str, busiest))
+    description = f"Coups per year, {span}; the busiest ({bottom.max()} coups): {years}."
     return Chart(figure, description, source_line(coups["source_ids"], sources, "coups"))
 
 
@@ -262,7 +289,10 @@ def events_window(window: pd.DataFrame, sources: pd.DataFrame) -> Chart:
     ax.set_xlabel("Date")
     anchor = ordered[ordered["position"] == 0].iloc[0]
     ax.set_title(f"Before and after: {anchor.title}")
-    ax.margins(x=0.6)
+    ax.margins(x=0.05)
+    ax.set_xlim(right=ax.get_xlim()[1] + 0.9 * (ax.get_xlim()[1] - ax.get_xlim()[0]) + 30)
+    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(ax.xaxis.get_major_locator()))
     description = (
         f"{(ordered['position'] < 0).sum()} events before and "
         f"{(ordered['position'] > 0).sum()} after "
@@ -277,7 +307,7 @@ def events_window(window: pd.DataFrame, sources: pd.DataFrame) -> Chart:
 def verdicts_by_type(table: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> Chart:
     """Stacked bars: for each claim type, how many claims got each verdict."""
     counts = table.drop(index="total", columns="total", errors="ignore")
-    figure, ax = _figure(7, 3.2)
+    figure, ax = _figure(7, 3.2, labels=counts.index)
     left = pd.Series(0, index=counts.index)
     for verdict, colour in VERDICT_COLOURS.items():
         if verdict in counts:

@@ -90,7 +90,17 @@ def presence_explorer(on: str = "2016-06-01") -> Explorer:
         return analysis.operations_present(t.operations, t.personnel, on)
 
     def draw(present, on):
-        table = present[["name", "actor_type", "personnel", "scope", "measure", "observed_on"]]
+        columns = [
+            "name",
+            "actor_type",
+            "personnel",
+            "low",
+            "high",
+            "scope",
+            "measure",
+            "observed_on",
+        ]
+        table = present[columns]
         return [
             figures.personnel_present(present, t.sources, t.personnel, on),
             figures.operations_timeline(t.operations, t.sources, on=on),
