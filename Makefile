@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BROWSER_FLAG := $(if $(NO_BROWSER),--no-browser,)
 
-.PHONY: help setup setup-test lab test lint bench doctor clean
+.PHONY: help setup setup-test lab test lint bench doctor exercises clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -53,6 +53,9 @@ bench: setup-test  ## benchmark scripts: tables of ratios against a baseline mea
 
 doctor: setup  ## check the environment and say in plain words what is wrong
 	$(BIN)/malicourse doctor
+
+exercises: setup  ## regenerate exercises/ from solutions/ with nbgrader
+	$(BIN)/malicourse exercises
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

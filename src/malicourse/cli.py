@@ -36,6 +36,13 @@ def _data_checksums(_: argparse.Namespace) -> int:
     return 0
 
 
+def _exercises(_: argparse.Namespace) -> int:
+    from .exercises import generate
+
+    print("Generated exercises/ from solutions/ for: " + ", ".join(generate()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="malicourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     data_commands.add_parser(
         "checksums", help="record file checksums after a deliberate edit"
     ).set_defaults(run=_data_checksums)
+    commands.add_parser(
+        "exercises", help="regenerate exercises/ from solutions/ (never edit exercises/ by hand)"
+    ).set_defaults(run=_exercises)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -8,24 +8,46 @@ from dataclasses import dataclass, field
 import ipywidgets as W
 
 from .analysis import CourseInputError
+from .checks import Hint
 from .data import DataError
 
-HINTED = (CourseInputError, DataError)
+HINTED = (CourseInputError, DataError, Hint)
+COMMON = (NameError, KeyError)
+
+
+def short_traceback(kind, value) -> list[str]:
+    """One or two lines a learner can act on, in place of a full traceback."""
+    if isinstance(value, DataError):
+        return [f"Data problem: {value}"]
+    if isinstance(value, HINTED):
+        return [f"Hint: {value}"]
+    if isinstance(value, NameError):
+        return [
+            f"NameError: {value}",
+            "Hint: run the cells above this one first (Run > Run All Above Selected Cell), "
+            "and check the spelling.",
+        ]
+    return [
+        f"KeyError: {value}",
+        "Hint: that name is not a column or label here; print the table's .columns to see the "
+        "names it has.",
+    ]
 
 
 def show_hints_not_tracebacks() -> None:
-    """In a notebook, show the course's own errors as one-line hints (other errors unchanged)."""
+    """In a notebook, show course errors and common slips as short hints, not tracebacks.
+
+    The hint is still reported as an error (the cell fails, and grading sees the failure);
+    only what is printed changes. Other exceptions keep their usual traceback.
+    """
     from IPython import get_ipython
 
     shell = get_ipython()
-    if shell is None:
-        return
-
-    def hint(shell, kind, value, traceback, tb_offset=None):
-        label = "Data problem" if isinstance(value, DataError) else "Hint"
-        print(f"{label}: {value}")
-
-    shell.set_custom_exc(HINTED, hint)
+    if shell is not None:
+        shell.set_custom_exc(
+            HINTED + COMMON,
+            lambda shell, kind, value, tb, tb_offset=None: short_traceback(kind, value),
+        )
 
 
 @dataclass

@@ -294,3 +294,39 @@ class VerdictRecorder:
             list(self.choices.values()), layout=W.Layout(grid_template_columns="repeat(3, 300px)")
         )
         display(W.VBox([grid, self.button, self.status]))
+
+
+class AnswerBox:
+    """An answer given with a widget, saved to the answer book when the student presses Submit.
+
+    On creation it shows the answer saved earlier, if any: re-running the cell or the whole
+    notebook never erases it. Grading reads the answer book, not the widget.
+    """
+
+    def __init__(self, book: AnswerBook, question: str, options=None, placeholder: str = ""):
+        self.book, self.question = book, question
+        saved = book.get(question)
+        if options is None:
+            self.input = W.Text(value=saved or "", placeholder=placeholder, description="Answer:")
+        else:
+            choices = [("(choose)", None), *[(str(o), o) for o in options]]
+            self.input = W.Dropdown(options=choices, value=saved, description="Answer:")
+        self.button = W.Button(description="Submit", button_style="primary")
+        self.status = W.HTML(self._status(saved))
+        self.button.on_click(lambda _: self.submit(self.input.value))
+
+    def submit(self, value) -> None:
+        if value in (None, ""):
+            self.status.value = "Nothing to submit yet: give an answer first."
+            return
+        self.book.save(self.question, value)
+        self.status.value = self._status(value)
+
+    def _status(self, saved) -> str:
+        if saved in (None, ""):
+            return "Not submitted yet."
+        where = html.escape(str(self.book.path))
+        return f"Submitted: <b>{html.escape(str(saved))}</b> (saved in {where})."
+
+    def _ipython_display_(self) -> None:
+        display(W.VBox([W.HBox([self.input, self.button]), self.status]))
