@@ -114,3 +114,16 @@ def test_verdict_recorder_saves_and_restores(tmp_path):
     again = widgets.VerdictRecorder(AnswerBook("lesson05", tmp_path), ["c01", "c02"])
     assert again.choices["c01"].value == "contradicted" and again.choices["c02"].value is None
     assert "1 verdict(s) saved" in again.status.value
+
+
+def test_answer_box_saves_on_submit_and_restores(tmp_path):
+    book = AnswerBook("set", tmp_path)
+    box = widgets.AnswerBox(book, "q4", options=["2015", "2016"])
+    assert "Not submitted yet" in box.status.value
+    box.button.click()
+    assert "Nothing to submit" in box.status.value and book.get("q4") is None
+    box.input.value = "2016"
+    box.button.click()
+    assert book.get("q4") == "2016"
+    again = widgets.AnswerBox(AnswerBook("set", tmp_path), "q4", options=["2015", "2016"])
+    assert again.input.value == "2016" and "Submitted: <b>2016</b>" in again.status.value
