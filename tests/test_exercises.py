@@ -8,6 +8,7 @@ For each set, one nbgrader run grades five made-up students:
   wrongtype  the right answers converted to text (and widget answers wrapped in a list): zero
 """
 
+import html
 import json
 import os
 import re
@@ -136,6 +137,8 @@ def grades(tmp_path_factory):
             if answers is not None:
                 (folder / f"{name}.answers.json").write_text(json.dumps(answers))
         nbgrader("autograde", name, "--db", db, cwd=course)
+        nbgrader("generate_feedback", name, "--db", db, cwd=course)
+        run.courses[name] = course
 
         from nbgrader.api import Gradebook
 
@@ -149,6 +152,7 @@ def grades(tmp_path_factory):
                 for student in ["reference", *students]
             }
 
+    run.courses = {}
     return run
 
 
@@ -224,3 +228,23 @@ def test_a_rerun_keeps_the_answers_saved_through_widgets(name, tmp_path):
     execute(folder / f"{name}.ipynb")
     execute(folder / f"{name}.ipynb")
     assert answers.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_feedback_shows_failed_hidden_tests_but_not_their_code(name, grades):
+    grades(name)
+    course = grades.courses[name]
+    solution = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
+    hidden = {
+        line.strip()
+        for cell in solution.cells
+        for region in REGION.finditer(cell.source)
+        if region.group(1) == "HIDDEN TESTS"
+        for line in region.group(2).splitlines()
+        if len(line.strip()) > 15
+    }
+    page = (course / "feedback" / "wrongtype" / name / f"{name}.html").read_text()
+    text = html.unescape(page)
+    assert "Hint:" in text  # the failed checks are reported
+    leaked = [line for line in hidden if line in text]
+    assert not leaked, f"feedback shows hidden-test code: {leaked[:3]}"

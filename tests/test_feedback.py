@@ -35,3 +35,25 @@ def test_a_damaged_answer_book_is_reported_not_overwritten(tmp_path):
     with pytest.raises(ValueError, match="damaged"):
         AnswerBook("lesson", tmp_path).save("q1", "x")
     assert path.read_text() == "{not json"
+
+
+def test_in_a_kernel_errors_stay_errors_but_show_as_hints(tmp_path):
+    # nbgrader scores a test cell by its error output: a hint must still be an error.
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("from malicourse.lesson import start\ndata = start()"),
+            new_code_cell("from malicourse import checks\nchecks.number('3', name='total')"),
+            new_code_cell("x = 1\nhidden_expected = 42\ny = x / 0"),
+            new_code_cell("totl"),
+        ]
+    )
+    NotebookClient(notebook, kernel_name="python3", allow_errors=True).execute()
+    outputs = [cell.outputs for cell in notebook.cells[1:]]
+    assert all(len(out) == 1 and out[0].output_type == "error" for out in outputs)
+    assert outputs[0][0].traceback == ["Hint: total should be a single number, not a str."]
+    assert outputs[1][0].traceback == ["ZeroDivisionError: division by zero (line 3 of this cell)"]
+    assert "hidden_expected" not in str(outputs[1][0])  # no source lines in what students see
+    assert "Run All Above" in outputs[2][0].traceback[1]

@@ -12,42 +12,68 @@ from .checks import Hint
 from .data import DataError
 
 HINTED = (CourseInputError, DataError, Hint)
-COMMON = (NameError, KeyError)
 
 
-def short_traceback(kind, value) -> list[str]:
-    """One or two lines a learner can act on, in place of a full traceback."""
+def short_traceback(kind, value, tb=None) -> list[str]:
+    """One or two lines a learner can act on, in place of a full traceback.
+
+    No source lines are shown: a test cell's hidden part must not appear in the output that
+    feedback shows to students, and the learner has their own cell in front of them anyway.
+    """
     if isinstance(value, DataError):
         return [f"Data problem: {value}"]
     if isinstance(value, HINTED):
         return [f"Hint: {value}"]
+    first = f"{kind.__name__}: {value}"
     if isinstance(value, NameError):
         return [
-            f"NameError: {value}",
-            "Hint: run the cells above this one first (Run > Run All Above Selected Cell), "
-            "and check the spelling.",
+            first,
+            "Hint: run the cells above this one first (Run > Run All Above Selected "
+            "Cell), and check the spelling.",
         ]
-    return [
-        f"KeyError: {value}",
-        "Hint: that name is not a column or label here; print the table's .columns to see the "
-        "names it has.",
-    ]
+    if isinstance(value, KeyError):
+        return [
+            first,
+            "Hint: that name is not a column or label here; print the table's "
+            ".columns to see the names it has.",
+        ]
+    line = _line_in_cell(tb)
+    return [first + (f" (line {line} of this cell)" if line else "")]
+
+
+def _line_in_cell(tb) -> int | None:
+    """The line of the notebook cell (not of library code) where the error passed last."""
+    line = None
+    while tb is not None:
+        if (
+            tb.tb_frame.f_code.co_filename.startswith("/tmp/ipykernel_")
+            or "<ipython-input" in tb.tb_frame.f_code.co_filename
+        ):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def show_hints_not_tracebacks() -> None:
-    """In a notebook, show course errors and common slips as short hints, not tracebacks.
+    """In a notebook, show errors as short hints, not tracebacks.
 
-    The hint is still reported as an error (the cell fails, and grading sees the failure);
-    only what is printed changes. Other exceptions keep their usual traceback.
+    The error is still reported as an error (the cell fails, and grading sees the failure);
+    only what is printed changes.
     """
     from IPython import get_ipython
 
     shell = get_ipython()
-    if shell is not None:
-        shell.set_custom_exc(
-            HINTED + COMMON,
-            lambda shell, kind, value, tb, tb_offset=None: short_traceback(kind, value),
-        )
+    if shell is None:
+        return
+
+    def report(shell, kind, value, tb, tb_offset=None):
+        lines = short_traceback(kind, value, tb)
+        # _showtraceback is the hook ipykernel uses to send an error output: the cell still
+        # fails for the notebook, the tests and nbgrader, which scores a cell by its error output.
+        shell._showtraceback(kind, value, lines)
+        return lines
+
+    shell.set_custom_exc((Exception,), report)
 
 
 @dataclass
