@@ -51,9 +51,9 @@ START_HERE = Path("notebooks") / "00_start_here.ipynb"
 
 UNITS: tuple[Unit, ...] = (
     Unit("01", "intervention", "The intervention architecture, 2012-2022", 60, 60),
-    Unit("02", "costs", "What intervention cost", 75, 75),
-    Unit("03", "coups", "The coup chronology", 60, 60),
-    Unit("04", "realignment", "Withdrawal and realignment, 2020-2025", 60, 60),
+    Unit("02", "costs", "What intervention cost", 75, 70),
+    Unit("03", "coups", "The coup chronology", 60, 70),
+    Unit("04", "realignment", "Withdrawal and realignment, 2020-2025", 60, 70),
     Unit("05", "accountability", "The accountability argument", 75, 90),
 )
 
