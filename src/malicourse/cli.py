@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -43,6 +44,52 @@ def _exercises(_: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .course import course_root
+    from .grading.run import Options, collect_zip, grade
+
+    course = Path(args.course).resolve() if args.course else course_root()
+    if args.from_zip:
+        found = collect_zip(course, args.assignment, Path(args.from_zip), args.lms)
+        print(f"Collected {len(found)} submissions from {args.from_zip} into submitted/.")
+    outcome = grade(
+        Options(
+            assignment=args.assignment,
+            course=course,
+            jobs=args.jobs,
+            cell_timeout=args.timeout,
+            notebook_timeout=args.notebook_timeout,
+            memory_bytes=args.memory_mb << 20,
+            db_url=args.db,
+            regrade=args.regrade,
+            feedback=not args.no_feedback,
+            quiet=args.quiet,
+        )
+    )
+    return 0 if outcome.statuses.get("failed", 0) == 0 else 1
+
+
+def _release(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .release import build
+
+    folder, archive = build(Path(args.out))
+    print(f"Student bundle: {folder}\nZip: {archive}")
+    return 0
+
+
+def _role(_: argparse.Namespace) -> int:
+    from .release import apply_role
+
+    role = apply_role()
+    hidden = " (formgrader and create-assignment hidden)" if role == "student" else ""
+    print(f"This copy of the course is set up for: {role}{hidden}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="malicourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +105,33 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "exercises", help="regenerate exercises/ from solutions/ (never edit exercises/ by hand)"
     ).set_defaults(run=_exercises)
+    grade = commands.add_parser(
+        "grade",
+        help="autograde every submission of an assignment: parallel, isolated, resumable",
+    )
+    grade.add_argument("assignment", help="the exercise set, e.g. 01_intervention")
+    grade.add_argument("--course", help="course folder (default: this course)")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers")
+    grade.add_argument("--timeout", type=int, default=30, help="seconds per cell (default 30)")
+    grade.add_argument(
+        "--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)"
+    )
+    grade.add_argument("--memory-mb", type=int, default=1024, help="memory per submission")
+    grade.add_argument("--db", help="gradebook URL (default: sqlite in the course folder)")
+    grade.add_argument("--from-zip", help="an LMS bulk download to unpack into submitted/ first")
+    grade.add_argument("--lms", choices=["canvas", "moodle"], default="canvas")
+    grade.add_argument("--regrade", action="store_true", help="grade unchanged submissions again")
+    grade.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
+    grade.add_argument("--quiet", action="store_true", help="only the summary")
+    grade.set_defaults(run=_grade)
+    release = commands.add_parser(
+        "release", help="build the student bundle (no solutions, no hidden tests, no gradebook)"
+    )
+    release.add_argument("--out", default="release", help="output folder (default: release/)")
+    release.set_defaults(run=_release)
+    commands.add_parser(
+        "role", help="hide the instructor's tools when this copy is a student bundle"
+    ).set_defaults(run=_role)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,0 +1,189 @@
+"""The single writer: the only code that changes the instructor's gradebook.
+
+Grades are recorded by nbgrader itself (``SaveAutoGrades``, ``AssignLatePenalties``) from the
+notebooks the workers executed, so a grade means exactly what it means in nbgrader. On top of
+that the writer keeps two promises nbgrader does not make: a regrade of an unchanged submission
+leaves the instructor's review state as it was, and a submission flagged by :mod:`.tamper`
+has its automatic points withheld (a manual score of 0, marked) until a person has looked.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
+
+# nbgrader's own session handling warns on every new submission; the warnings are harmless.
+warnings.filterwarnings("ignore", category=SAWarning)
+
+WITHHELD = "[malicourse] Automatic points withheld until an instructor reviews this submission"
+
+
+@dataclass
+class Score:
+    notebook: str
+    question: str
+    score: float
+    max_score: float
+    autograded: bool
+    needs_manual_grade: bool
+
+
+@dataclass
+class Recorded:
+    scores: list[Score] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(score.score for score in self.scores)
+
+    @property
+    def max_score(self) -> float:
+        return sum(score.max_score for score in self.scores)
+
+
+class Writer:
+    def __init__(self, course: Path, assignment: str, db_url: str, staged: Path):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+        from traitlets.config.loader import PyFileConfigLoader
+
+        self.course, self.assignment, self.db_url = course, assignment, db_url
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+        config.CourseDirectory.root = str(course)
+        config.CourseDirectory.db_url = db_url
+        config.CourseDirectory.submitted_directory = str(staged)
+        # The notebooks were sanitized and executed by a worker; only the recording is left.
+        config.Autograde.sanitize_preprocessors = []
+        config.Autograde.autograde_preprocessors = [
+            SaveAutoGrades,
+            AssignLatePenalties,
+            CheckCellMetadata,
+        ]
+        self.config = config
+        self.coursedir = CourseDirectory(config=config)
+        self.api = NbGraderAPI(coursedir=self.coursedir, config=config)
+        self.course_id = self.coursedir.course_id
+
+    def gradebook(self) -> Gradebook:
+        return Gradebook(self.db_url, self.course_id)
+
+    def ensure_assignment(self) -> None:
+        """Teach the gradebook the assignment, as generate_assignment would, if it is new.
+
+        The release goes to a throwaway folder: grading never rewrites ``exercises/``.
+        """
+        with self.gradebook() as gb:
+            try:
+                gb.find_assignment(self.assignment)
+                return
+            except MissingEntry:
+                pass
+        with tempfile.TemporaryDirectory() as release:
+            self.coursedir.release_directory = release
+            outcome = self.api.generate_assignment(self.assignment, force=True, create=True)
+        if not outcome["success"]:
+            raise RuntimeError(f"nbgrader could not read the assignment: {outcome.get('error')}")
+
+    def record(self, student: str, staged: Path | None, flags: list[str], unchanged: bool):
+        """Record one student's grades; ``staged`` is None when nothing could be executed."""
+        before = self._review_state(student)
+        if staged is None:
+            self._zero(student)
+        else:
+            outcome = self.api.autograde(self.assignment, student, force=True, create=True)
+            if not outcome["success"]:
+                raise RuntimeError(outcome.get("error") or outcome.get("log", "")[-500:])
+        with self.gradebook() as gb:
+            submission = gb.find_submission(self.assignment, student)
+            recorded = Recorded()
+            for notebook in submission.notebooks:
+                if flags:
+                    recorded.withheld += self._withhold(notebook, flags)
+                else:
+                    self._release(notebook)
+                notebook.flagged = bool(flags) or notebook.flagged
+                for grade in notebook.grades:
+                    key = (notebook.name, grade.name)
+                    if unchanged and key in before and grade.manual_score is not None:
+                        grade.needs_manual_grade = before[key]
+            gb.db.commit()
+            recorded.scores = self._scores(submission)
+        return recorded
+
+    def scores(self, student: str) -> list[Score]:
+        with self.gradebook() as gb:
+            return self._scores(gb.find_submission(self.assignment, student))
+
+    def _scores(self, submission) -> list[Score]:
+        return [
+            Score(
+                notebook.name,
+                grade.name,
+                float(grade.score or 0),
+                float(grade.max_score or 0),
+                grade.auto_score is not None or grade.cell.cell_type == "code",
+                bool(grade.needs_manual_grade),
+            )
+            for notebook in submission.notebooks
+            for grade in sorted(notebook.grades, key=lambda g: g.name)
+        ]
+
+    def _review_state(self, student: str) -> dict:
+        with self.gradebook() as gb:
+            try:
+                submission = gb.find_submission(self.assignment, student)
+            except MissingEntry:
+                return {}
+            return {
+                (notebook.name, grade.name): grade.needs_manual_grade
+                for notebook in submission.notebooks
+                for grade in notebook.grades
+            }
+
+    def _zero(self, student: str) -> None:
+        # What nbgrader does for a missing notebook: every question scores zero.
+        with self.gradebook() as gb:
+            gb.update_or_create_student(student)
+            submission = gb.update_or_create_submission(self.assignment, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+            gb.db.commit()
+
+    @staticmethod
+    def _withhold(notebook, flags: list[str]) -> list[str]:
+        withheld = []
+        for grade in notebook.grades:
+            if grade.auto_score is not None and grade.manual_score is None:
+                grade.manual_score = 0
+                grade.needs_manual_grade = True
+                withheld.append(f"{notebook.name}/{grade.name}")
+        note = WITHHELD + ":\n" + "\n".join(f"- {flag}" for flag in flags)
+        for comment in notebook.comments[:1]:
+            if not (comment.manual_comment or "").strip() or comment.manual_comment.startswith(
+                WITHHELD
+            ):
+                comment.manual_comment = note
+        return withheld
+
+    @staticmethod
+    def _release(notebook) -> None:
+        """Undo an earlier hold once the submission is no longer flagged."""
+        held = [c for c in notebook.comments if (c.manual_comment or "").startswith(WITHHELD)]
+        if not held:
+            return
+        for comment in held:
+            comment.manual_comment = None
+        for grade in notebook.grades:
+            if grade.auto_score is not None and grade.manual_score == 0:
+                grade.manual_score = None
+                grade.needs_manual_grade = False
+        notebook.flagged = False

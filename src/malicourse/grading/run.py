@@ -1,0 +1,355 @@
+"""``malicourse grade``: the whole class, in parallel, isolated, resumable, with progress.
+
+submitted/<student>/<assignment>/   (nbgrader's layout, or unpacked from an LMS zip)
+    -> N workers execute each submission in a sandbox        (worker, execute, sandbox)
+    -> one writer records the grades in the gradebook        (gradebook)
+    -> a ledger remembers who is done, so a rerun resumes    (this module)
+    -> grades/, LMS files, item analysis, feedback           (reports)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import reports, sandbox, worker
+from .gradebook import Writer
+
+LMS_PATTERNS = {
+    # Canvas bulk download: <name>_[late_]<user id>_<submission id>_<file>[-<n>].ipynb
+    "canvas": (
+        r"(?i).*/[^/_]+_(?:late_)?(?P<student_id>\d+)_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$"
+    ),
+    # Moodle "Download all submissions": <Full Name>_<participant id>_assignsubmission_file_/<file>
+    "moodle": r".*/[^/]+_(?P<student_id>\d+)_assignsubmission_file_?/(?P<file_id>[^/]+)\.ipynb$",
+}
+
+
+UNEXECUTED = {"broken", "failed"}  # no notebook came out of these, hence no feedback
+
+
+@dataclass
+class Options:
+    assignment: str
+    course: Path
+    jobs: int = os.cpu_count() or 1
+    cell_timeout: int = 30
+    notebook_timeout: int = 600
+    memory_bytes: int = 1 << 30
+    db_url: str | None = None
+    regrade: bool = False
+    feedback: bool = True
+    quiet: bool = False
+
+
+@dataclass
+class Outcome:
+    graded: dict[str, dict] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def statuses(self) -> Counter:
+        return Counter(entry["status"] for entry in self.graded.values())
+
+
+def grade(options: Options, log=print) -> Outcome:
+    began = time.monotonic()
+    course = options.course.resolve()
+    db_url = options.db_url or f"sqlite:///{course / 'gradebook.db'}"
+    students = submissions(course, options.assignment)
+    if not students:
+        raise SystemExit(
+            f"No submissions for {options.assignment!r}: expected folders like "
+            f"{course / 'submitted' / '<student>' / options.assignment}."
+        )
+    state = course / ".grading" / options.assignment
+    state.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(state / "ledger.json")
+    checksums = {student: checksum(path) for student, path in students.items()}
+    todo = [
+        s
+        for s in students
+        if options.regrade or ledger.entries.get(s, {}).get("checksum") != checksums[s]
+    ]
+    outcome = Outcome(skipped=[s for s in students if s not in todo])
+    log(
+        f"Grading {options.assignment}: {len(students)} submissions, {len(todo)} to grade, "
+        f"{len(outcome.skipped)} already graded; {options.jobs} workers; "
+        f"isolation: {sandbox.isolation_level()}."
+    )
+    scratch = Path(tempfile.mkdtemp(prefix="malicourse-grade-"))
+    os.chmod(scratch, 0o711)  # the sandbox's user must reach its own folder, and list nothing
+    try:
+        writer = Writer(course, options.assignment, db_url, scratch / "staged")
+        writer.ensure_assignment()
+        settings = worker.Settings(
+            course=course,
+            assignment=options.assignment,
+            scratch=scratch,
+            template_db=_template_gradebook(course, options.assignment, scratch),
+            cell_timeout=options.cell_timeout,
+            notebook_timeout=options.notebook_timeout,
+            limits=sandbox.Limits(memory_bytes=options.memory_bytes),
+            db_url=db_url,
+        )
+        progress = Progress(len(todo), log, quiet=options.quiet)
+        for execution in _execute_all(settings, todo, students, options.jobs):
+            entry = _record(writer, execution, checksums, ledger)
+            outcome.graded[execution.student] = entry
+            ledger.save(execution.student, entry)
+            progress.done(execution.student, entry)
+        rows = [ledger.row(student) for student in sorted(students) if student in ledger.entries]
+        outcome.outputs = reports.write_all(
+            rows, options.assignment, course / "grades", _names(writer)
+        )
+        executed = sorted(s for s, e in outcome.graded.items() if e["status"] not in UNEXECUTED)
+        if options.feedback and executed:
+            outcome.outputs += _feedback(settings, executed, options.jobs, log)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    outcome.seconds = time.monotonic() - began
+    log(summary(outcome, ledger))
+    return outcome
+
+
+def submissions(course: Path, assignment: str) -> dict[str, Path]:
+    root = course / "submitted"
+    found = sorted(root.glob(f"*/{assignment}")) if root.is_dir() else []
+    return {path.parent.name: path for path in found if path.is_dir()}
+
+
+def collect_zip(course: Path, assignment: str, archive: Path, lms: str) -> list[str]:
+    """Unpack an LMS bulk download into ``submitted/`` with nbgrader's ``zip_collect``."""
+    from nbgrader.apps.zipcollectapp import ZipCollectApp
+
+    target = course / "downloaded" / assignment / "archive"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(archive, target / archive.name)
+    app = ZipCollectApp()
+    app.initialize(
+        [
+            assignment,
+            "--force",
+            f"--CourseDirectory.root={course}",
+            f"--FileNameCollectorPlugin.named_regexp={LMS_PATTERNS[lms]}",
+        ]
+    )
+    app.start()
+    return sorted(submissions(course, assignment))
+
+
+def checksum(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Ledger:
+    """Who has been graded, from which submission, with what result; saved after each student."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict] = json.loads(path.read_text()) if path.is_file() else {}
+
+    def save(self, student: str, entry: dict) -> None:
+        self.entries[student] = entry
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
+        partial.replace(self.path)
+
+    def row(self, student: str) -> reports.StudentRow:
+        entry = self.entries[student]
+        return reports.StudentRow(
+            student=student,
+            status=entry["status"],
+            scores={q: s["score"] for q, s in entry["scores"].items()},
+            max_scores={q: s["max"] for q, s in entry["scores"].items()},
+            autograded={q for q, s in entry["scores"].items() if s["auto"]},
+            needs_review=sum(s["review"] for s in entry["scores"].values()),
+            notes="; ".join(entry["problems"] + entry["flags"]),
+        )
+
+
+class Progress:
+    def __init__(self, total: int, log, quiet: bool):
+        self.total, self.log, self.quiet = total, log, quiet
+        self.count, self.began = 0, time.monotonic()
+
+    def done(self, student: str, entry: dict) -> None:
+        self.count += 1
+        elapsed = time.monotonic() - self.began
+        remaining = elapsed / self.count * (self.total - self.count)
+        width = 24
+        filled = round(width * self.count / max(self.total, 1))
+        bar = "#" * filled + "." * (width - filled)
+        if not self.quiet:
+            self.log(
+                f"[{bar}] {self.count}/{self.total}  ETA {remaining:4.0f} s  "
+                f"{student}: {entry['total']:g}/{entry['max']:g} {entry['status']}"
+                + (
+                    f" ({'; '.join(entry['problems'] + entry['flags'])[:120]})"
+                    if entry["problems"] or entry["flags"]
+                    else ""
+                )
+            )
+
+
+def summary(outcome: Outcome, ledger: Ledger) -> str:
+    counts = outcome.statuses
+    totals = sorted(entry["total"] for entry in ledger.entries.values())
+    lines = [
+        f"Done in {outcome.seconds:.1f} s: {len(outcome.graded)} graded now, "
+        f"{len(outcome.skipped)} unchanged since the last run.",
+        "Status: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "-"),
+    ]
+    if totals:
+        top = max(entry["max"] for entry in ledger.entries.values())
+        quartiles = [totals[int(q * (len(totals) - 1))] for q in (0, 0.25, 0.5, 0.75, 1)]
+        lines.append(
+            f"Scores of {len(totals)} students (of {top:g}): min {quartiles[0]:g}, quartiles "
+            f"{quartiles[1]:g} / {quartiles[2]:g} / {quartiles[3]:g}, max {quartiles[4]:g}"
+        )
+    lines += [f"Wrote {path}" for path in outcome.outputs if path.suffix != ".png"]
+    return "\n".join(lines)
+
+
+def _execute_all(settings, todo: list[str], students: dict[str, Path], jobs: int):
+    """Yield each student's execution as it finishes; a crashed worker is replaced."""
+    attempts: Counter = Counter()
+    pending = list(todo)
+    while pending:
+        context = multiprocessing.get_context("spawn")
+        slots = context.Queue()
+        for slot in range(jobs):
+            slots.put(slot)
+        with ProcessPoolExecutor(jobs, context, worker.start, (settings, slots)) as pool:
+            running = {pool.submit(worker.execute, s, students[s]): s for s in pending}
+            pending = []
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    student = running.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        attempts[student] += 1
+                        if attempts[student] < 2:
+                            pending.append(student)
+                        else:
+                            yield worker.Execution(
+                                student, "failed", problems=["the grading worker crashed twice"]
+                            )
+        for slot in range(jobs):
+            shutil.rmtree(settings.scratch / f"worker-{slot}", ignore_errors=True)
+
+
+def _record(writer: Writer, execution, checksums: dict, ledger: Ledger) -> dict:
+    student = execution.student
+    previous = ledger.entries.get(student, {})
+    unchanged = previous.get("checksum") == checksums[student]
+    status = _status(execution)
+    problems = list(execution.problems)
+    try:
+        recorded = writer.record(student, execution.staged, execution.flags, unchanged)
+    except Exception as problem:
+        status, recorded = "failed", None
+        problems.append(f"recording failed: {str(problem).strip().splitlines()[-1][:200]}")
+    scores = {}
+    for score in recorded.scores if recorded else []:
+        scores[score.question] = {
+            "score": score.score,
+            "max": score.max_score,
+            "auto": score.autograded,
+            "review": score.needs_manual_grade,
+        }
+    return {
+        "checksum": checksums[student],
+        "status": status,
+        "total": round(sum(s["score"] for s in scores.values()), 2),
+        "max": round(sum(s["max"] for s in scores.values()), 2),
+        "scores": scores,
+        "problems": problems,
+        "flags": [f"flagged for review: {flag}" for flag in execution.flags],
+        "seconds": round(execution.seconds, 2),
+    }
+
+
+def _status(execution) -> str:
+    if execution.status != "executed":
+        return execution.status
+    if execution.flags:
+        return "flagged"
+    names = set()
+    for path in execution.staged.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    names.add(
+                        output.get("evalue", "") if output["ename"] == "NotRun" else output["ename"]
+                    )
+    if any("kernel stopped" in name for name in names):
+        return "kernel died"
+    if "CellTimeoutError" in names or any("time limit" in name for name in names):
+        return "timed out"
+    return "graded"
+
+
+def _template_gradebook(course: Path, assignment: str, scratch: Path) -> Path:
+    """A throwaway gradebook that knows the assignment, for the workers' sanitizing step."""
+    path = scratch / "template.db"
+    release = scratch / "template-release"
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{path}"
+    config.CourseDirectory.release_directory = str(release)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    outcome = api.generate_assignment(assignment, force=True, create=True)
+    if not outcome["success"]:
+        raise SystemExit(
+            f"nbgrader could not read the assignment {assignment!r}:\n{outcome.get('error')}"
+        )
+    return path
+
+
+def _names(writer: Writer) -> dict:
+    with writer.gradebook() as gb:
+        return {
+            s.id: {"name": " ".join(filter(None, [s.first_name, s.last_name])), "email": s.email}
+            for s in gb.students
+        }
+
+
+def _feedback(settings, students: list[str], jobs: int, log) -> list[Path]:
+    context = multiprocessing.get_context("spawn")
+    slots = context.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    written = []
+    with ProcessPoolExecutor(jobs, context, worker.start, (settings, slots)) as pool:
+        for student, ok, error in pool.map(worker.feedback, students):
+            if ok:
+                written.append(settings.course / "feedback" / student / settings.assignment)
+            else:
+                log(f"Feedback for {student} failed: {error}")
+    return written

@@ -1,0 +1,174 @@
+"""One grading worker: a long-lived process that executes submissions one after another.
+
+For each student the worker runs nbgrader's own ``Autograde`` (sanitize, execute, clean up)
+in a private course folder of its own: a copy of the submission, a throwaway gradebook made
+from the solutions, and :class:`.execute.SandboxedExecute` in place of nbgrader's execution
+step. It writes nothing that counts: the executed notebooks go to a staging folder, and the
+single writer in the parent process records the grades.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import sandbox
+from .tamper import scan_notebook
+
+FIRST_UID = 61000
+MAX_SUBMISSION_BYTES = 50 << 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    course: Path
+    assignment: str
+    scratch: Path
+    template_db: Path
+    cell_timeout: int
+    notebook_timeout: int
+    limits: sandbox.Limits
+    db_url: str
+
+
+@dataclass
+class Execution:
+    student: str
+    status: str  # executed | broken | failed
+    staged: Path | None = None
+    problems: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+_worker: dict = {}
+
+
+def start(settings: Settings, slots) -> None:
+    """Pool initializer: claim a worker slot, hence a user id and a private folder."""
+    slot = slots.get()
+    home = settings.scratch / f"worker-{slot}"
+    home.mkdir(parents=True, exist_ok=True)
+    db = home / "gradebook.db"
+    shutil.copy(settings.template_db, db)
+    _worker.update(settings=settings, slot=slot, home=home, db=db)
+
+
+def execute(student: str, submission: Path) -> Execution:
+    """Run one student's submission; never raises."""
+    settings: Settings = _worker["settings"]
+    home: Path = _worker["home"]
+    began = time.monotonic()
+    result = Execution(student, "failed")
+    try:
+        submitted = home / "submitted" / student / settings.assignment
+        autograded = home / "autograded"
+        for stale in (home / "submitted", autograded, home / "ipc"):
+            shutil.rmtree(stale, ignore_errors=True)
+        result.problems += copy_submission(submission, submitted)
+        outcome = _autograde(student)
+        executed = autograded / student / settings.assignment
+        if not outcome["success"] or not executed.is_dir():
+            result.status = "broken"
+            result.problems.append(_first_error(outcome.get("log", "") + outcome.get("error", "")))
+        else:
+            result.status = "executed"
+            for notebook in sorted(executed.glob("*.ipynb")):
+                result.flags += [f"{notebook.name}: {flag}" for flag in scan_notebook(notebook)]
+            result.staged = settings.scratch / "staged" / student / settings.assignment
+            shutil.rmtree(result.staged, ignore_errors=True)
+            shutil.copytree(executed, result.staged)
+    except Exception as problem:
+        result.problems.append(f"{type(problem).__name__}: {problem}")
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def feedback(student: str) -> tuple[str, bool, str]:
+    """nbgrader's feedback for one student, from the real gradebook (read only)."""
+    from nbgrader.apps import NbGraderAPI
+
+    settings: Settings = _worker["settings"]
+    api = NbGraderAPI(
+        coursedir=_course_directory(settings.course, settings.db_url),
+        config=_config(settings.course),
+    )
+    outcome = api.generate_feedback(settings.assignment, student)
+    return student, outcome["success"], _first_error(outcome.get("error", ""))
+
+
+def copy_submission(source: Path, target: Path) -> list[str]:
+    """Copy regular files only (no links, devices or oversized uploads); say what was left out."""
+    skipped, total = [], 0
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            skipped.append(f"{relative}: not a regular file, left out")
+        elif path.is_file():
+            total += path.stat().st_size
+            if total > MAX_SUBMISSION_BYTES:
+                skipped.append(f"{relative}: submission larger than {MAX_SUBMISSION_BYTES} bytes")
+                continue
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / relative)
+    target.mkdir(parents=True, exist_ok=True)
+    return skipped
+
+
+def _autograde(student: str) -> dict:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
+
+    from .execute import SandboxedExecute
+
+    settings: Settings = _worker["settings"]
+    home: Path = _worker["home"]
+    config = _config(settings.course)
+    config.Autograde.autograde_preprocessors = [
+        SandboxedExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        CheckCellMetadata,
+    ]
+    config.SandboxedExecute.timeout = settings.cell_timeout
+    config.SandboxedExecute.notebook_timeout = settings.notebook_timeout
+    config.SandboxedExecute.uid = FIRST_UID + _worker["slot"]
+    config.SandboxedExecute.course = str(settings.course)
+    config.SandboxedExecute.ipc = str(home / "ipc")
+    config.SandboxedExecute.hide = (str(settings.scratch),)
+    config.SandboxedExecute.limits = settings.limits
+    coursedir = _course_directory(home, f"sqlite:///{_worker['db']}")
+    coursedir.source_directory = str(settings.course / "solutions")
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    return api.autograde(settings.assignment, student, force=True, create=True)
+
+
+def _config(course: Path):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+
+def _course_directory(root: Path, db_url: str):
+    from nbgrader.coursedir import CourseDirectory
+
+    config = _config(_worker["settings"].course)
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = db_url
+    return CourseDirectory(config=config)
+
+
+def _first_error(log: str) -> str:
+    """The most telling line of an nbgrader log: the last exception that is not its summary."""
+    exceptions = [
+        line.strip()
+        for line in log.splitlines()
+        if re.match(r"\s*[\w.]+(Error|Exception): ", line) and "Please see the" not in line
+    ]
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    return (exceptions or lines or ["unknown error"])[-1][:300]

@@ -1,0 +1,164 @@
+"""The student bundle, and the switch that hides the instructor's tools in a student install.
+
+``build()`` copies what a student needs (lessons, data, released exercises, the package, the
+environment files, a student README) and nothing an instructor keeps (solutions, answer keys,
+hidden tests, the gradebook, grades, instructor notes). ``leaks()`` is the scan that proves it,
+run by ``build()`` itself and by the tests.
+
+A bundle carries a ``.course-role`` file saying ``student``; ``make setup`` then calls
+``apply_role()``, which disables nbgrader's instructor extensions (formgrader, create
+assignment, course list) in that environment. The repository has no such file: instructors
+keep every extension.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .course import UNITS, course_root
+
+ROLE_FILE = ".course-role"
+BUNDLE = "mali-course"
+INCLUDED = [
+    "notebooks", "data", "exercises", "src", "Makefile", "pyproject.toml", "requirements.txt",
+    "environment.yml", "SELF_STUDY.md", ".pre-commit-config.yaml",
+]  # fmt: skip
+INSTRUCTOR_FILES = ["answer_key.json", "*.answers.json", "gradebook.db", "grading"]
+INSTRUCTOR_FOLDERS = {"solutions", "instructor", "tests", "submitted", "autograded", "grades"}
+EXCLUDED = ["__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", *INSTRUCTOR_FILES]
+INSTRUCTOR_LAB_PLUGINS = [
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+]
+INSTRUCTOR_SERVER_EXTENSIONS = [
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+]
+# Text that only instructor material contains: solution and hidden-test markers.
+LEAK = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN TESTS")
+
+
+def build(out: Path, root: Path | None = None) -> tuple[Path, Path]:
+    """Write ``out/mali-course/`` and ``out/mali-course.zip``; refuse if anything leaks."""
+    root = root or course_root()
+    folder = out / BUNDLE
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ignore = shutil.ignore_patterns(*EXCLUDED)
+    for name in INCLUDED:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=ignore)
+        elif source.is_file():
+            shutil.copy(source, folder / name)
+    (folder / "README.md").write_text(student_readme())
+    (folder / ROLE_FILE).write_text("student\n")
+    found = leaks(folder)
+    if found:
+        shutil.rmtree(folder)
+        raise RuntimeError("The bundle would leak instructor material:\n" + "\n".join(found))
+    archive = shutil.make_archive(str(out / BUNDLE), "zip", root_dir=out, base_dir=BUNDLE)
+    return folder, Path(archive)
+
+
+def leaks(folder: Path) -> list[str]:
+    """Every file or text in ``folder`` that a student must not receive."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        parts = relative.split("/")
+        if parts[0] in INSTRUCTOR_FOLDERS:
+            found.append(f"{relative}: instructor folder")
+        elif any(fnmatch.fnmatch(part, p) for part in parts for p in INSTRUCTOR_FILES):
+            found.append(f"{relative}: instructor file")
+        # Notebooks and their files only: the guides and the package name the markers.
+        elif (
+            path.suffix in {".ipynb", ".json", ".txt"}
+            and path.is_file()
+            and LEAK.search(path.read_text(encoding="utf-8", errors="replace"))
+        ):
+            found.append(f"{relative}: contains solution or hidden-test text")
+    return found
+
+
+def apply_role(root: Path | None = None, level: str = "sys-prefix") -> str:
+    """Disable the instructor's extensions when this copy of the course is a student's.
+
+    ``level`` is where the switch is written: the environment (``sys-prefix``) or the user's
+    Jupyter configuration (``user``).
+    """
+    root = root or course_root()
+    role_file = root / ROLE_FILE
+    role = role_file.read_text().strip() if role_file.is_file() else "instructor"
+    if role != "student":
+        return role
+    for plugin in INSTRUCTOR_LAB_PLUGINS:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "labextension",
+                "disable",
+                f"--level={level}",
+                plugin,
+            ],
+            check=True,
+            capture_output=True,
+        )
+    # Written as a drop-in that sorts after nbgrader's own, so it wins.
+    from jupyter_core.paths import jupyter_config_dir
+
+    config = (
+        Path(sys.prefix, "etc", "jupyter") if level == "sys-prefix" else Path(jupyter_config_dir())
+    )
+    drop_in = config / "jupyter_server_config.d" / "zz-malicourse-student.json"
+    drop_in.parent.mkdir(parents=True, exist_ok=True)
+    switches = dict.fromkeys(INSTRUCTOR_SERVER_EXTENSIONS, False)
+    drop_in.write_text(json.dumps({"ServerApp": {"jpserver_extensions": switches}}, indent=2))
+    return role
+
+
+def student_readme() -> str:
+    rows = "\n".join(
+        f"| {unit.name[:2]} | [{unit.title}](notebooks/{unit.name}.ipynb) "
+        f"| [`exercises/{unit.name}/`](exercises/{unit.name}/) |"
+        for unit in UNITS
+    )
+    return f"""# Mali, 2012–2025: intervention, coups and accountability (student copy)
+
+This folder is your copy of the course: the lessons, the data, the exercise sets and the small
+Python package that the notebooks use. Your instructor keeps the solutions and grades your work.
+
+## Start
+
+With Python 3.11+ and `make` (Linux or macOS), from this folder:
+
+    make lab
+
+The first run installs the course's pinned environment into `.venv/` (about a minute); later runs
+start in seconds. With conda instead:
+`conda env create -f environment.yml && conda activate malicourse && jupyter lab`.
+
+Open `notebooks/00_start_here.ipynb` first: it explains how the course works and checks your
+set-up. [`SELF_STUDY.md`](SELF_STUDY.md) suggests a path through the course (in this copy, the
+solutions it mentions stay with your instructor).
+
+| step | lesson | exercise set |
+|---|---|---|
+{rows}
+
+## Handing in
+
+Work in the notebook under `exercises/<set>/`. Answers given through an answer widget are saved
+beside the notebook in `<set>.answers.json`: hand in both files, as your instructor asks. Run
+every cell before you hand in, and keep the cells marked as tests unchanged: they are replaced by
+the originals when your work is graded.
+"""
