@@ -29,6 +29,7 @@ $(BIN)/python:
 $(VENV)/.course-installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/malicourse role
 	touch $@
 
 $(VENV)/.test-installed: requirements-test.txt $(VENV)/.course-installed
