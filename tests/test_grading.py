@@ -311,7 +311,9 @@ def test_feedback_and_reports(hostile):
     assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,hello"
     assert canvas[1].strip().startswith("Points Possible")
     items = (course / "grades" / "hello-items.csv").read_text().splitlines()
-    assert items[0].startswith("question,max_score,students,mean,share_full_marks")
+    assert items[0] == "question,graded_by,max_score,students,mean,share_full_marks,figure"
+    assert any(line.startswith("essay,hand,2,") for line in items)
+    assert any(line.startswith("test_answer,autograder,2,15,") for line in items)
     assert (course / "grades" / "hello-items" / "test_answer.png").stat().st_size > 1000
 
 

@@ -21,7 +21,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Any, Integer, Unicode
+from traitlets import Any, Enum, Integer, Unicode
 
 from . import sandbox
 
@@ -34,6 +34,8 @@ class SandboxedExecute(Execute):
     ipc = Unicode(help="Folder for the kernel's sockets, shared with the sandbox.").tag(config=True)
     hide = Any((), help="Further folders to hide (other students' scratch).").tag(config=True)
     limits = Any(sandbox.Limits()).tag(config=True)
+    # Killing the sandbox ends everything in it at once; a polite shutdown only waits longer.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
     def create_kernel_manager(self):
         ipc = Path(self.ipc)

@@ -47,18 +47,32 @@ class Recorded:
         return sum(score.max_score for score in self.scores)
 
 
+def course_config(course: Path, root: Path | None = None, db_url: str | None = None, **folders):
+    """The course's own nbgrader configuration, pointed at ``root`` and other folders."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(root or course)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    for name, folder in folders.items():
+        config.CourseDirectory[name] = str(folder)
+    return config
+
+
+def nbgrader_api(config):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
 class Writer:
     def __init__(self, course: Path, assignment: str, db_url: str, staged: Path):
-        from nbgrader.apps import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
         from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
-        from traitlets.config.loader import PyFileConfigLoader
 
         self.course, self.assignment, self.db_url = course, assignment, db_url
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-        config.CourseDirectory.root = str(course)
-        config.CourseDirectory.db_url = db_url
-        config.CourseDirectory.submitted_directory = str(staged)
+        config = course_config(course, db_url=db_url, submitted_directory=staged)
         # The notebooks were sanitized and executed by a worker; only the recording is left.
         config.Autograde.sanitize_preprocessors = []
         config.Autograde.autograde_preprocessors = [
@@ -66,9 +80,8 @@ class Writer:
             AssignLatePenalties,
             CheckCellMetadata,
         ]
-        self.config = config
-        self.coursedir = CourseDirectory(config=config)
-        self.api = NbGraderAPI(coursedir=self.coursedir, config=config)
+        self.api = nbgrader_api(config)
+        self.coursedir = self.api.coursedir
         self.course_id = self.coursedir.course_id
 
     def gradebook(self) -> Gradebook:
@@ -90,6 +103,10 @@ class Writer:
             outcome = self.api.generate_assignment(self.assignment, force=True, create=True)
         if not outcome["success"]:
             raise RuntimeError(f"nbgrader could not read the assignment: {outcome.get('error')}")
+
+    def students_graded(self) -> set[str]:
+        with self.gradebook() as gb:
+            return {s.student.id for s in gb.find_assignment(self.assignment).submissions}
 
     def record(self, student: str, staged: Path | None, flags: list[str], unchanged: bool):
         """Record one student's grades; ``staged`` is None when nothing could be executed."""
@@ -122,18 +139,23 @@ class Writer:
             return self._scores(gb.find_submission(self.assignment, student))
 
     def _scores(self, submission) -> list[Score]:
-        return [
-            Score(
-                notebook.name,
-                grade.name,
-                float(grade.score or 0),
-                float(grade.max_score or 0),
-                grade.auto_score is not None or grade.cell.cell_type == "code",
-                bool(grade.needs_manual_grade),
-            )
-            for notebook in submission.notebooks
-            for grade in sorted(notebook.grades, key=lambda g: g.name)
-        ]
+        scores = []
+        for notebook in submission.notebooks:
+            # A graded cell that is also a solution cell is an answer marked by hand; the
+            # others are tests, scored by the autograder.
+            answers = {cell.name for cell in notebook.notebook.solution_cells}
+            for grade in sorted(notebook.grades, key=lambda g: g.name):
+                scores.append(
+                    Score(
+                        notebook.name,
+                        grade.name,
+                        float(grade.score or 0),
+                        float(grade.max_score or 0),
+                        grade.name not in answers,
+                        bool(grade.needs_manual_grade),
+                    )
+                )
+        return scores
 
     def _review_state(self, student: str) -> dict:
         with self.gradebook() as gb:

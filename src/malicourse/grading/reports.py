@@ -92,25 +92,28 @@ def _moodle(rows, assignment, path: Path, names: dict) -> Path:
 
 
 def item_analysis(rows: list[StudentRow], assignment: str, out: Path) -> list[Path]:
-    """Per autograded question: mean score, share of full marks, and a histogram."""
-    graded = [row for row in rows if row.status not in ("failed",)]
-    questions = sorted({q for row in graded for q in row.autograded})
+    """Per question: mean score, share of full marks, and a histogram of the scores."""
+    graded = [row for row in rows if row.status != "failed"]
+    questions = sorted({q for row in graded for q in row.max_scores})
     table = out / f"{assignment}-items.csv"
     figures = out / f"{assignment}-items"
     figures.mkdir(exist_ok=True)
     written = [table]
     with table.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["question", "max_score", "students", "mean", "share_full_marks", "figure"])
+        writer.writerow(
+            ["question", "graded_by", "max_score", "students", "mean", "share_full_marks", "figure"]
+        )
         for question in questions:
-            scores = [row.scores.get(question, 0.0) for row in graded if question in row.max_scores]
-            top = max(row.max_scores[question] for row in graded if question in row.max_scores)
-            mean = sum(scores) / len(scores) if scores else 0.0
-            full = sum(score >= top for score in scores) / len(scores) if scores else 0.0
+            answered = [row for row in graded if question in row.max_scores]
+            scores = [row.scores.get(question, 0.0) for row in answered]
+            top = max(row.max_scores[question] for row in answered)
+            by = "autograder" if any(question in row.autograded for row in answered) else "hand"
             figure = _histogram(question, scores, top, figures / f"{question}.png")
             written.append(figure)
             writer.writerow(
-                [question, _number(top), len(scores), f"{mean:.2f}", f"{full:.2f}",
+                [question, by, _number(top), len(scores), f"{sum(scores) / len(scores):.2f}",
+                 f"{sum(score >= top for score in scores) / len(scores):.2f}",
                  figure.relative_to(out).as_posix()]
             )  # fmt: skip
     return written

@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from . import reports, sandbox, worker
-from .gradebook import Writer
+from .gradebook import Writer, course_config, nbgrader_api
 
 LMS_PATTERNS = {
     # Canvas bulk download: <name>_[late_]<user id>_<submission id>_<file>[-<n>].ipynb
@@ -80,22 +80,25 @@ def grade(options: Options, log=print) -> Outcome:
     state.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(state / "ledger.json")
     checksums = {student: checksum(path) for student, path in students.items()}
-    todo = [
-        s
-        for s in students
-        if options.regrade or ledger.entries.get(s, {}).get("checksum") != checksums[s]
-    ]
-    outcome = Outcome(skipped=[s for s in students if s not in todo])
-    log(
-        f"Grading {options.assignment}: {len(students)} submissions, {len(todo)} to grade, "
-        f"{len(outcome.skipped)} already graded; {options.jobs} workers; "
-        f"isolation: {sandbox.isolation_level()}."
-    )
     scratch = Path(tempfile.mkdtemp(prefix="malicourse-grade-"))
     os.chmod(scratch, 0o711)  # the sandbox's user must reach its own folder, and list nothing
     try:
         writer = Writer(course, options.assignment, db_url, scratch / "staged")
         writer.ensure_assignment()
+        in_gradebook = writer.students_graded()
+        todo = [
+            s
+            for s in students
+            if options.regrade
+            or s not in in_gradebook  # e.g. a new gradebook: the ledger alone is not enough
+            or ledger.entries.get(s, {}).get("checksum") != checksums[s]
+        ]
+        outcome = Outcome(skipped=[s for s in students if s not in todo])
+        log(
+            f"Grading {options.assignment}: {len(students)} submissions, {len(todo)} to grade, "
+            f"{len(outcome.skipped)} already graded; {options.jobs} workers; "
+            f"isolation: {sandbox.isolation_level()}."
+        )
         settings = worker.Settings(
             course=course,
             assignment=options.assignment,
@@ -107,11 +110,17 @@ def grade(options: Options, log=print) -> Outcome:
             db_url=db_url,
         )
         progress = Progress(len(todo), log, quiet=options.quiet)
-        for execution in _execute_all(settings, todo, students, options.jobs):
-            entry = _record(writer, execution, checksums, ledger)
-            outcome.graded[execution.student] = entry
-            ledger.save(execution.student, entry)
-            progress.done(execution.student, entry)
+        try:
+            for execution in _execute_all(settings, todo, students, options.jobs):
+                entry = _record(writer, execution, checksums, ledger)
+                outcome.graded[execution.student] = entry
+                ledger.save(execution.student, entry)
+                progress.done(execution.student, entry)
+        except KeyboardInterrupt:
+            raise SystemExit(
+                f"Interrupted after {len(outcome.graded)} of {len(todo)} students; their grades "
+                "are saved. Run the same command again to grade the rest."
+            ) from None
         rows = [ledger.row(student) for student in sorted(students) if student in ledger.entries]
         outcome.outputs = reports.write_all(
             rows, options.assignment, course / "grades", _names(writer)
@@ -315,15 +324,8 @@ def _template_gradebook(course: Path, assignment: str, scratch: Path) -> Path:
     """A throwaway gradebook that knows the assignment, for the workers' sanitizing step."""
     path = scratch / "template.db"
     release = scratch / "template-release"
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.db_url = f"sqlite:///{path}"
-    config.CourseDirectory.release_directory = str(release)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    config = course_config(course, db_url=f"sqlite:///{path}", release_directory=release)
+    api = nbgrader_api(config)
     outcome = api.generate_assignment(assignment, force=True, create=True)
     if not outcome["success"]:
         raise SystemExit(

@@ -24,6 +24,8 @@ limits always apply. ``isolation_level()`` says which protections are in force.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
 import resource
 import shutil
@@ -39,6 +41,7 @@ STUDENT_VISIBLE = (".venv", "src", "data", "notebooks", "exercises")
 HIDDEN = ("/root", "/home")
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
 STAGES = ("/mnt", "/media", "/srv", "/opt")
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
     root = os.geteuid() == 0
     namespaces = _namespaces(root)
+    _die_with_parent()
     if os.environ.get(INNER) != "1" and _has_unshare(namespaces):
         again = [sys.executable, "-m", MODULE, *(argv if argv is not None else sys.argv[1:])]
         os.execvpe("unshare", ["unshare", *namespaces, *again], {**os.environ, INNER: "1"})
@@ -104,6 +108,12 @@ def main(argv: list[str] | None = None) -> None:
             os.wait()
         except ChildProcessError:
             os._exit(0)
+
+
+def _die_with_parent() -> None:
+    """If the grading worker dies (Ctrl-C, a crash), the sandbox and all in it die too."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: no such call, no harm
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _namespaces(root: bool) -> list[str]:

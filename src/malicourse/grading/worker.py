@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sandbox
+from .gradebook import course_config, nbgrader_api
 from .tamper import scan_notebook
 
 FIRST_UID = 61000
@@ -89,13 +90,8 @@ def execute(student: str, submission: Path) -> Execution:
 
 def feedback(student: str) -> tuple[str, bool, str]:
     """nbgrader's feedback for one student, from the real gradebook (read only)."""
-    from nbgrader.apps import NbGraderAPI
-
     settings: Settings = _worker["settings"]
-    api = NbGraderAPI(
-        coursedir=_course_directory(settings.course, settings.db_url),
-        config=_config(settings.course),
-    )
+    api = nbgrader_api(course_config(settings.course, db_url=settings.db_url))
     outcome = api.generate_feedback(settings.assignment, student)
     return student, outcome["success"], _first_error(outcome.get("error", ""))
 
@@ -120,14 +116,18 @@ def copy_submission(source: Path, target: Path) -> list[str]:
 
 def _autograde(student: str) -> dict:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.apps import NbGraderAPI
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
     from .execute import SandboxedExecute
 
     settings: Settings = _worker["settings"]
     home: Path = _worker["home"]
-    config = _config(settings.course)
+    config = course_config(
+        settings.course,
+        root=home,
+        db_url=f"sqlite:///{_worker['db']}",
+        source_directory=settings.course / "solutions",
+    )
     config.Autograde.autograde_preprocessors = [
         SandboxedExecute,
         IgnorePattern,
@@ -142,25 +142,8 @@ def _autograde(student: str) -> dict:
     config.SandboxedExecute.ipc = str(home / "ipc")
     config.SandboxedExecute.hide = (str(settings.scratch),)
     config.SandboxedExecute.limits = settings.limits
-    coursedir = _course_directory(home, f"sqlite:///{_worker['db']}")
-    coursedir.source_directory = str(settings.course / "solutions")
-    api = NbGraderAPI(coursedir=coursedir, config=config)
+    api = nbgrader_api(config)
     return api.autograde(settings.assignment, student, force=True, create=True)
-
-
-def _config(course: Path):
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-
-
-def _course_directory(root: Path, db_url: str):
-    from nbgrader.coursedir import CourseDirectory
-
-    config = _config(_worker["settings"].course)
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = db_url
-    return CourseDirectory(config=config)
 
 
 def _first_error(log: str) -> str:
