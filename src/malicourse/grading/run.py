@@ -103,7 +103,7 @@ def grade(options: Options, log=print) -> Outcome:
             course=course,
             assignment=options.assignment,
             scratch=scratch,
-            template_db=_template_gradebook(course, options.assignment, scratch),
+            template_db=_template_gradebook(course, options.assignment, scratch, db_url),
             cell_timeout=options.cell_timeout,
             notebook_timeout=options.notebook_timeout,
             limits=sandbox.Limits(memory_bytes=options.memory_bytes),
@@ -320,17 +320,17 @@ def _status(execution) -> str:
     return "graded"
 
 
-def _template_gradebook(course: Path, assignment: str, scratch: Path) -> Path:
-    """A throwaway gradebook that knows the assignment, for the workers' sanitizing step."""
+def _template_gradebook(course: Path, assignment: str, scratch: Path, db_url: str) -> Path:
+    """A private gradebook that knows the assignment, for the workers' sanitizing step."""
     path = scratch / "template.db"
+    if db_url.startswith("sqlite:///"):  # a copy of the real one: the very cells nbgrader uses
+        shutil.copy(db_url.removeprefix("sqlite:///"), path)
+        return path
     release = scratch / "template-release"
     config = course_config(course, db_url=f"sqlite:///{path}", release_directory=release)
-    api = nbgrader_api(config)
-    outcome = api.generate_assignment(assignment, force=True, create=True)
+    outcome = nbgrader_api(config).generate_assignment(assignment, force=True, create=True)
     if not outcome["success"]:
-        raise SystemExit(
-            f"nbgrader could not read the assignment {assignment!r}:\n{outcome.get('error')}"
-        )
+        raise SystemExit(f"nbgrader could not read {assignment!r}:\n{outcome.get('error')}")
     return path
 
 
