@@ -36,12 +36,28 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.course-installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
+# The browser tests drive the system's Chromium through Playwright (never `playwright install`,
+# which downloads a browser). Installed once with apt; while the file exists, make skips this.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+SUDO := $(if $(filter 0,$(shell id -u)),,$(shell command -v sudo))
+
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || [ -n "$(SUDO)" ]; }; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "The browser tests (tests/browser/) need Chromium at $(CHROMIUM) and will fail" \
+			"without it: install the Debian/Ubuntu package 'chromium' as root" \
+			"(apt-get install chromium), or set CHROMIUM=/path/to/chromium." >&2; \
+	fi
+
 setup: $(VENV)/.course-installed  ## create .venv with the pinned course environment
 
-setup-test: $(VENV)/.test-installed  ## course environment plus test tools
+setup-test: $(VENV)/.test-installed $(CHROMIUM)  ## course environment, test tools and Chromium
 
 lab: setup  ## open the course in JupyterLab (PORT=, NO_BROWSER=1, LAB_ARGS="...")
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: setup-test  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,1 @@
+"""Real-browser tests: JupyterLab driven by Chromium through Playwright."""
