@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: one `make lab` server and one Chromium per test worker.
+"""Fixtures for the browser tests: one `make lab` server per test worker, a Chromium per test.
 
 Every browser test carries `xdist_group("browser")`, so that `pytest -n auto --dist loadgroup`
 runs them all in one worker, one after the other, against one server. Should they be spread
@@ -59,8 +59,10 @@ def lab(tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
+    # Per test, not per session: while Playwright's sync API is open, its event loop counts as
+    # running in this thread, and the notebook tests that share the worker need asyncio.run().
     if sync_playwright is None:
         pytest.fail("Playwright is not installed: run `make setup-test` (requirements-test.txt)")
     if not CHROMIUM.exists():
