@@ -15,9 +15,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from queue import Empty
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -36,6 +38,14 @@ class SandboxedExecute(Execute):
     limits = Any(sandbox.Limits()).tag(config=True)
     # Killing the sandbox ends everything in it at once; a polite shutdown only waits longer.
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            _poll_in_slices(channel)
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def create_kernel_manager(self):
         ipc = Path(self.ipc)
@@ -107,6 +117,28 @@ class SandboxedExecute(Execute):
             note = f"[output cut: this cell printed more than {self.max_output_bytes} bytes]\n"
             outs.append(NotebookNode(output_type="stream", name="stderr", text=note))
         return None
+
+
+def _poll_in_slices(channel, slice_seconds: float = 0.5) -> None:
+    """Wait for a kernel message in short polls instead of one long one.
+
+    A long asyncio poll on a ZeroMQ socket can miss the wake-up for a message that has already
+    arrived (jupyter/nbclient#312), and then sleeps out the whole cell timeout: about one
+    submission in thirty stalled for 30 s while two workers ran. A fresh poll sees the message.
+    """
+    get_msg = channel.get_msg
+
+    async def patient_get_msg(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_seconds if deadline is None else deadline - time.monotonic()
+            try:
+                return await get_msg(timeout=max(0.0, min(slice_seconds, left)))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = patient_get_msg
 
 
 def _not_run(reason: str) -> NotebookNode:
