@@ -2,9 +2,9 @@
 
 For each student the worker runs nbgrader's own ``Autograde`` (sanitize, execute, clean up)
 in a private course folder of its own: a copy of the submission, a private copy of the
-gradebook (nbgrader restores the test cells from it), and :class:`.execute.SandboxedExecute` in
-place of nbgrader's execution step. It writes nothing that counts: the executed notebooks go to a staging folder, and the
-single writer in the parent process records the grades.
+gradebook (nbgrader restores the test cells from it), and :class:`.execute.SandboxedExecute`
+in place of nbgrader's execution step. It writes nothing that counts: the executed notebooks
+go to a staging folder, and the single writer in the parent process records the grades.
 """
 
 from __future__ import annotations
