@@ -12,6 +12,9 @@ Modules, in the order data flows through them:
     lesson     start(): what the first cell of every lesson calls
     doctor     the environment check behind notebook 00 and ``malicourse doctor``
     notebooks  headless notebook execution with errors that name notebook and cell
+    exercises  the exercise sets: regenerated from solutions/, reference submissions
+    grading    ``malicourse grade``: parallel, sandboxed, resumable autograding on nbgrader
+    release    the student bundle, and hiding the instructor's tools in a student install
     cli        the ``malicourse`` command
 """
 
