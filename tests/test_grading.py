@@ -48,6 +48,7 @@ def hello_notebook(answer="### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"):
             _cell("from malicourse import checks", grade_id="setup", locked=True),
             _cell(answer, grade_id="answer", solution=True),
             _cell(
+                "# Graded from: answer\n"
                 'checks.number(answer, name="answer", low=0, high=100)\n'
                 "### BEGIN HIDDEN TESTS\n"
                 'checks.close(answer, 42, name="answer")\n'
@@ -63,7 +64,11 @@ def hello_notebook(answer="### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"):
                 solution=True,
             ),
             _cell(
-                "assert double(3) == 6", grade_id="test_double", grade=True, locked=True, points=1
+                "# Graded from: double\nassert double(3) == 6",
+                grade_id="test_double",
+                grade=True,
+                locked=True,
+                points=1,
             ),
             _cell(
                 "YOUR ANSWER HERE",

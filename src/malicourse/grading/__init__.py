@@ -2,9 +2,11 @@
 
 run        ``malicourse grade``: submissions, the ledger, the worker pool, progress, summary
 worker     one long-lived worker: nbgrader's autograde of one submission at a time
-execute    nbgrader's execution step, with the kernel in the sandbox and firmer limits
-sandbox    the walls: namespaces, a private file-system view, a user id, resource limits
-tamper     flags submissions that change what the tests call, for a person to review
+execute    nbgrader's execution step in two rooms: student cells in the sandbox, tests outside
+sandbox    the walls (bubblewrap): namespaces, an allow-listed file system, a user id, limits
+channel    the data-only channel from the sandbox: plain values and tables, never objects
+trusted    the trusted test runner: hidden tests on exported values, never beside student code
+sanitize   student HTML cleaned before any page shows it; CSV cells safe from formulas
 gradebook  the single writer: records grades with nbgrader, keeps manual grades
 reports    grades CSV, LMS import files, item analysis
 """

@@ -1,15 +1,25 @@
-"""nbgrader's own execution step, with the kernel started inside the sandbox.
+"""nbgrader's execution step, split in two rooms that never share a process.
 
-``SandboxedExecute`` is nbgrader's ``Execute`` preprocessor with four changes, each a limit that
-nbgrader lacks: the kernel runs under :mod:`.sandbox`; a notebook-wide time limit; a cap on
-the output a cell may produce; and a kernel that dies (crash, ``os._exit``, out of memory) no
-longer aborts grading: every code cell that could not run gets an error output, so its test
-scores zero instead of being skipped.
+``IsolatedExecute`` takes the place of nbgrader's ``Execute`` preprocessor:
+
+1. the student's cells run in a kernel inside :mod:`.sandbox`; each test cell is replaced there
+   by an export cell (:meth:`.trusted.Plan.export_source`), which sends the values that question
+   is graded from through the data-only :mod:`.channel`; the test code never enters the kernel;
+2. the trusted runner (:mod:`.trusted`, in this process, which runs no student code) runs the
+   hidden tests on those values and writes pass, fail and hint as the test cells' outputs.
+
+nbgrader then scores the notebook from those outputs as usual. On top of nbgrader's own step:
+a notebook-wide time limit, caps on output per cell and per notebook, and a kernel that dies no
+longer aborts grading (every cell that could not run gets an error output, so it scores zero).
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -25,63 +35,126 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Enum, Integer, Unicode
 
-from . import sandbox
+from . import channel, sandbox
+from .trusted import Plan
+
+SANDBOX_START_SECONDS = 20
+_plans: dict[tuple, Plan] = {}
 
 
-class SandboxedExecute(Execute):
+def plan_for(source: Path) -> Plan:
+    """The grading plan of a source notebook, made once per worker (and per version of it)."""
+    key = (str(source), source.stat().st_mtime_ns)
+    if key not in _plans:
+        _plans[key] = Plan.from_source(source)
+    return _plans[key]
+
+
+class IsolatedExecute(Execute):
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run.").tag(config=True)
     max_output_bytes = Integer(1 << 20, help="Output a single cell may produce.").tag(config=True)
+    max_notebook_output_bytes = Integer(
+        4 << 20, help="Output the whole notebook may produce."
+    ).tag(config=True)
     uid = Integer(help="User id of the sandbox (when the grader runs as root).").tag(config=True)
-    course = Unicode(help="The course folder, shown read-only without solutions.").tag(config=True)
-    ipc = Unicode(help="Folder for the kernel's sockets, shared with the sandbox.").tag(config=True)
-    hide = Any((), help="Further folders to hide (other students' scratch).").tag(config=True)
+    course = Unicode(help="The course folder (its data, lessons and exercises are shown).").tag(
+        config=True
+    )
+    source = Unicode(help="The assignment's folder in solutions/: its tests.").tag(config=True)
+    state = Unicode(help="A private folder of this worker for the kernel's files.").tag(config=True)
     limits = Any(sandbox.Limits()).tag(config=True)
     # Killing the sandbox ends everything in it at once; a polite shutdown only waits longer.
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
-    async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        for channel in (kc.shell_channel, kc.iopub_channel):
-            _poll_in_slices(channel)
-        return kc
-
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-    def create_kernel_manager(self):
-        ipc = Path(self.ipc)
-        ipc.mkdir(parents=True, exist_ok=True)
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        self.km = AsyncKernelManager(
-            transport="ipc", ip=str(ipc / "kernel"), connection_file=str(ipc / "kernel.json")
-        )
-        self.km._kernel_spec = KernelSpec(
-            argv=sandbox.command(
-                kernel,
-                uid=self.uid,
-                workdir=Path(self.resources["metadata"]["path"]),
-                ipc=ipc,
-                course=Path(self.course),
-                limits=self.limits,
-                hide=tuple(self.hide),
-            ),
-            display_name="sandboxed Python 3",
-            language="python",
-        )
-        return self.km
-
     def preprocess(self, nb, resources=None, km=None):
+        name = Path(resources["metadata"]["name"] + ".ipynb")
+        plan = plan_for(Path(self.source) / name)
+        tests = {
+            index: cell.metadata["nbgrader"]["grade_id"]
+            for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code"
+            and cell.metadata.get("nbgrader", {}).get("grade_id") in plan.tests
+            and not cell.metadata["nbgrader"].get("solution")
+        }
+        in_sandbox = copy.deepcopy(nb)
+        for index, grade_id in tests.items():
+            in_sandbox.cells[index].source = plan.export_source(grade_id)
+        self._exports = set(tests)
         # The last resort, for a kernel that ignores interrupts: kill the whole sandbox.
         watchdog = threading.Timer(self.notebook_timeout + 2 * self.timeout, self._kill_sandbox)
         watchdog.start()
         try:
-            return super().preprocess(nb, resources, km)
+            in_sandbox, resources = super().preprocess(in_sandbox, resources, km)
         finally:
             watchdog.cancel()
+        payloads = {
+            grade_id: channel.read_payload(in_sandbox.cells[index].outputs)
+            for index, grade_id in tests.items()
+        }
+        answers = Path(resources["metadata"]["path"]) / f"{plan.notebook}.answers.json"
+        results = plan.run_tests(payloads, answers if answers.is_file() else None)
+        for index, cell in enumerate(nb.cells):
+            if index in tests:
+                cell.outputs, cell.execution_count = results[tests[index]], None
+            elif cell.cell_type == "code":
+                cell.outputs = in_sandbox.cells[index].outputs
+                cell.execution_count = in_sandbox.cells[index].execution_count
+        return nb, resources
+
+    # ---- the kernel, in the sandbox -----------------------------------------------------------
+
+    def create_kernel_manager(self):
+        state = Path(self.state)
+        shutil.rmtree(state, ignore_errors=True)
+        state.mkdir(parents=True)
+        connection = state / "kernel.json"
+        # The kernel binds its sockets on the sandbox's own tmpfs, at this path inside it.
+        self.km = AsyncKernelManager(
+            transport="ipc", ip=str(sandbox.KERNEL / "kernel"), connection_file=str(connection)
+        )
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        self.km._kernel_spec = KernelSpec(
+            argv=sandbox.command(
+                kernel,
+                uid=self.uid,
+                submission=Path(self.resources["metadata"]["path"]),
+                connection=connection,
+                course=Path(self.course),
+                state=state,
+                limits=self.limits,
+            ),
+            display_name="sandboxed Python 3",
+            language="python",
+            interrupt_mode="message",  # no signal crosses into the sandbox
+        )
+        return self.km
+
+    async def async_start_new_kernel_client(self):
+        self.km.ip = f"/proc/{await self._sandbox_pid()}/root{sandbox.KERNEL}/kernel"
+        kc = await super().async_start_new_kernel_client()
+        for channel_ in (kc.shell_channel, kc.iopub_channel):
+            _poll_in_slices(channel_)
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    async def _sandbox_pid(self) -> int:
+        record = Path(self.state) / "sandbox.json"
+        deadline = time.monotonic() + SANDBOX_START_SECONDS
+        while time.monotonic() < deadline:
+            if record.is_file():
+                return int(json.loads(record.read_text())["pid"])
+            if not await self.km.is_alive():
+                break
+            await asyncio.sleep(0.02)
+        raise DeadKernelError("the sandbox did not start (see the kernel log)")
 
     def _kill_sandbox(self) -> None:
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         if process is not None and process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
+
+    # ---- cells and their output ---------------------------------------------------------------
 
     def reset_execution_trackers(self) -> None:
         super().reset_execution_trackers()
@@ -98,7 +171,9 @@ class SandboxedExecute(Execute):
             )
         if not self.stopped_because:
             try:
-                return super().preprocess_cell(cell, resources, index)
+                # An export cell stays out of the kernel's history: `In` never lists it.
+                cell = self.execute_cell(cell, index, store_history=index not in self._exports)
+                return cell, self.resources
             except DeadKernelError:
                 self.stopped_because = "the kernel stopped (crashed, out of memory or killed)"
             except CellTimeoutError:
@@ -109,24 +184,30 @@ class SandboxedExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         size = sum(len(str(value)) for value in msg["content"].values())
-        used = self._output_bytes.get(cell_index, 0)
-        self._output_bytes[cell_index] = used + size
-        if used + size <= self.max_output_bytes:
+        if cell_index in self._exports:  # the export payload has a cap of its own
             return super().output(outs, msg, display_id, cell_index)
-        if used <= self.max_output_bytes:
-            note = f"[output cut: this cell printed more than {self.max_output_bytes} bytes]\n"
-            outs.append(NotebookNode(output_type="stream", name="stderr", text=note))
+        used = self._output_bytes.get(cell_index, 0)
+        total = sum(self._output_bytes.values())
+        self._output_bytes[cell_index] = used + size
+        if used + size <= self.max_output_bytes and total + size <= self.max_notebook_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= self.max_output_bytes and total <= self.max_notebook_output_bytes:
+            limit = "this cell" if used + size > self.max_output_bytes else "the notebook"
+            cap = min(self.max_output_bytes, self.max_notebook_output_bytes)
+            note = f"[output cut: {limit} printed more than the grader keeps ({cap} bytes)]\n"
+            outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
+            self._output_bytes[cell_index] = self.max_output_bytes + 1
         return None
 
 
-def _poll_in_slices(channel, slice_seconds: float = 0.5) -> None:
+def _poll_in_slices(channel_, slice_seconds: float = 0.5) -> None:
     """Wait for a kernel message in short polls instead of one long one.
 
     A long asyncio poll on a ZeroMQ socket can miss the wake-up for a message that has already
     arrived (jupyter/nbclient#312), and then sleeps out the whole cell timeout: about one
     submission in thirty stalled for 30 s while two workers ran. A fresh poll sees the message.
     """
-    get_msg = channel.get_msg
+    get_msg = channel_.get_msg
 
     async def patient_get_msg(timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -138,7 +219,7 @@ def _poll_in_slices(channel, slice_seconds: float = 0.5) -> None:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise
 
-    channel.get_msg = patient_get_msg
+    channel_.get_msg = patient_get_msg
 
 
 def _not_run(reason: str) -> NotebookNode:

@@ -2,9 +2,8 @@
 
 Grades are recorded by nbgrader itself (``SaveAutoGrades``, ``AssignLatePenalties``) from the
 notebooks the workers executed, so a grade means exactly what it means in nbgrader. On top of
-that the writer keeps two promises nbgrader does not make: a regrade of an unchanged submission
-leaves the instructor's review state as it was, and a submission flagged by :mod:`.tamper`
-has its automatic points withheld (a manual score of 0, marked) until a person has looked.
+that the writer keeps a promise nbgrader does not make: a regrade of an unchanged submission
+leaves the instructor's review state as it was.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from sqlalchemy.exc import SAWarning
 # nbgrader's own session handling warns on every new submission; the warnings are harmless.
 warnings.filterwarnings("ignore", category=SAWarning)
 
-WITHHELD = "[malicourse] Automatic points withheld until an instructor reviews this submission"
-
 
 @dataclass
 class Score:
@@ -36,7 +33,6 @@ class Score:
 @dataclass
 class Recorded:
     scores: list[Score] = field(default_factory=list)
-    withheld: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -108,7 +104,7 @@ class Writer:
         with self.gradebook() as gb:
             return {s.student.id for s in gb.find_assignment(self.assignment).submissions}
 
-    def record(self, student: str, staged: Path | None, flags: list[str], unchanged: bool):
+    def record(self, student: str, staged: Path | None, unchanged: bool):
         """Record one student's grades; ``staged`` is None when nothing could be executed."""
         before = self._review_state(student)
         if staged is None:
@@ -121,11 +117,6 @@ class Writer:
             submission = gb.find_submission(self.assignment, student)
             recorded = Recorded()
             for notebook in submission.notebooks:
-                if flags:
-                    recorded.withheld += self._withhold(notebook, flags)
-                else:
-                    self._release(notebook)
-                notebook.flagged = bool(flags) or notebook.flagged
                 for grade in notebook.grades:
                     key = (notebook.name, grade.name)
                     if unchanged and key in before and grade.manual_score is not None:
@@ -179,33 +170,3 @@ class Writer:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
             gb.db.commit()
-
-    @staticmethod
-    def _withhold(notebook, flags: list[str]) -> list[str]:
-        withheld = []
-        for grade in notebook.grades:
-            if grade.auto_score is not None and grade.manual_score is None:
-                grade.manual_score = 0
-                grade.needs_manual_grade = True
-                withheld.append(f"{notebook.name}/{grade.name}")
-        note = WITHHELD + ":\n" + "\n".join(f"- {flag}" for flag in flags)
-        for comment in notebook.comments[:1]:
-            if not (comment.manual_comment or "").strip() or comment.manual_comment.startswith(
-                WITHHELD
-            ):
-                comment.manual_comment = note
-        return withheld
-
-    @staticmethod
-    def _release(notebook) -> None:
-        """Undo an earlier hold once the submission is no longer flagged."""
-        held = [c for c in notebook.comments if (c.manual_comment or "").startswith(WITHHELD)]
-        if not held:
-            return
-        for comment in held:
-            comment.manual_comment = None
-        for grade in notebook.grades:
-            if grade.auto_score is not None and grade.manual_score == 0:
-                grade.manual_score = None
-                grade.needs_manual_grade = False
-        notebook.flagged = False

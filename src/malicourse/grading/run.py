@@ -192,7 +192,7 @@ class Ledger:
             max_scores={q: s["max"] for q, s in entry["scores"].items()},
             autograded={q for q, s in entry["scores"].items() if s["auto"]},
             needs_review=sum(s["review"] for s in entry["scores"].values()),
-            notes="; ".join(entry["problems"] + entry["flags"]),
+            notes="; ".join(entry["problems"]),
         )
 
 
@@ -212,11 +212,7 @@ class Progress:
             self.log(
                 f"[{bar}] {self.count}/{self.total}  ETA {remaining:4.0f} s  "
                 f"{student}: {entry['total']:g}/{entry['max']:g} {entry['status']}"
-                + (
-                    f" ({'; '.join(entry['problems'] + entry['flags'])[:120]})"
-                    if entry["problems"] or entry["flags"]
-                    else ""
-                )
+                + (f" ({'; '.join(entry['problems'])[:120]})" if entry["problems"] else "")
             )
 
 
@@ -276,7 +272,7 @@ def _record(writer: Writer, execution, checksums: dict, ledger: Ledger) -> dict:
     status = _status(execution)
     problems = list(execution.problems)
     try:
-        recorded = writer.record(student, execution.staged, execution.flags, unchanged)
+        recorded = writer.record(student, execution.staged, unchanged)
     except Exception as problem:
         status, recorded = "failed", None
         problems.append(f"recording failed: {str(problem).strip().splitlines()[-1][:200]}")
@@ -295,7 +291,6 @@ def _record(writer: Writer, execution, checksums: dict, ledger: Ledger) -> dict:
         "max": round(sum(s["max"] for s in scores.values()), 2),
         "scores": scores,
         "problems": problems,
-        "flags": [f"flagged for review: {flag}" for flag in execution.flags],
         "seconds": round(execution.seconds, 2),
     }
 
@@ -303,8 +298,6 @@ def _record(writer: Writer, execution, checksums: dict, ledger: Ledger) -> dict:
 def _status(execution) -> str:
     if execution.status != "executed":
         return execution.status
-    if execution.flags:
-        return "flagged"
     names = set()
     for path in execution.staged.glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:

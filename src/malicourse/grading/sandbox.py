@@ -1,24 +1,20 @@
-"""Run one command (a notebook kernel) the way an untrusted submission must run: walled off.
+"""Run one notebook kernel the way an untrusted submission must run: walled off, with bubblewrap.
 
-    python -m malicourse.grading.sandbox --uid 61001 --workdir DIR --ipc DIR --course ROOT -- CMD
+    python -m malicourse.grading.sandbox --uid 61001 --submission DIR --connection FILE \
+        --course ROOT --state DIR -- python -m ipykernel_launcher -f FILE
 
-Only standard operating-system mechanisms are used:
+The walls are bubblewrap's (``bwrap``, Debian's ``bubblewrap`` package): new IPC, PID, network,
+UTS and cgroup namespaces (no network, no other process, no shared memory with anyone), and a
+file system built from an allow-list: read-only ``/usr``, the interpreter, the virtual
+environment, the course package and the course's ``data/``, ``notebooks/`` and ``exercises/``;
+fresh size-limited tmpfs for ``/tmp``, ``/dev/shm``, the working folder (a copy of the notebooks
+and answers files only) and the kernel's connection folder. Nothing else of ``/root``, ``/home``,
+``/srv``, ``/run``, ``/var``, ``/opt`` or the course exists inside. The kernel's sockets live on
+the sandbox's tmpfs; the grader reaches them through ``/proc/<pid>/root``.
 
-- ``unshare`` (util-linux) gives the command its own network namespace (no network at all),
-  PID namespace (it cannot see or signal other processes; all its children die with it) and
-  mount namespace (a private view of the file system);
-- in that view the course folder shows only what a student may see (the package, the data, the
-  lessons and the released exercises, all read-only); empty read-only tmpfs hide ``/root``,
-  ``/home`` and any folder passed with ``--hide``; fresh, size-limited tmpfs replace ``/tmp``,
-  ``/var/tmp`` and ``/dev/shm``; the
-  working folder is a size-limited tmpfs holding a copy of the submission, so nothing written
-  there reaches the disk;
-- resource limits (``setrlimit``) cap address space, processes, file size, open files, CPU time;
-- the command runs as an unprivileged user id that no other sandbox uses at the same time.
-
-Without root, the namespaces are made inside a user namespace where the system allows it (the
-command then keeps the grader's user id, so the process limit cannot apply); the other resource
-limits always apply. ``isolation_level()`` says which protections are in force.
+As root, the command runs as a user id of its own (``--uid``), with every capability dropped;
+without root, bwrap makes an unprivileged user namespace (same guarantees, the grader's user id).
+Resource limits (``setrlimit``) cap memory, processes, file size, open files and CPU time.
 """
 
 from __future__ import annotations
@@ -26,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import json
 import os
 import resource
 import shutil
@@ -36,12 +33,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MODULE = "malicourse.grading.sandbox"
-INNER = "MALICOURSE_SANDBOX_INNER"
-STUDENT_VISIBLE = (".venv", "src", "data", "notebooks", "exercises")
-HIDDEN = ("/root", "/home")
-SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
-STAGES = ("/mnt", "/media", "/srv", "/opt")
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+STUDENT_VISIBLE = ("data", "notebooks", "exercises")
+INSIDE = Path("/grading")
+WORK, KERNEL, SUBMISSION = INSIDE / "work", INSIDE / "kernel", INSIDE / "submission"
+COPIED = ("*.ipynb", "*.answers.json")  # the only files of a submission the kernel sees
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP = 1, 24  # from <linux/prctl.h>
+CAP_LAST = 40
+
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot build the sandbox; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -58,173 +59,182 @@ def command(
     cmd: list[str],
     *,
     uid: int,
-    workdir: Path,
-    ipc: Path,
+    submission: Path,
+    connection: Path,
     course: Path,
+    state: Path,
     limits: Limits,
-    hide: tuple[Path, ...] = (),
 ) -> list[str]:
-    """The argv that runs ``cmd`` inside a sandbox."""
+    """The argv that runs ``cmd`` (a kernel) inside a sandbox."""
     options = [f"--{key.replace('_', '-')}={value}" for key, value in asdict(limits).items()]
-    options += [f"--hide={path}" for path in hide]
     return [
-        sys.executable, "-m", MODULE, f"--uid={uid}", f"--workdir={workdir}", f"--ipc={ipc}",
-        f"--course={course}", *options, "--", *cmd,
+        sys.executable, "-m", MODULE, f"--uid={uid}", f"--submission={submission}",
+        f"--connection={connection}", f"--course={course}", f"--state={state}", *options,
+        "--", *cmd,
     ]  # fmt: skip
 
 
+def check_available() -> None:
+    """Raise :class:`SandboxUnavailable` with one clear sentence if bwrap cannot run here."""
+    if shutil.which("bwrap") is None:
+        raise SandboxUnavailable(
+            "Grading needs bubblewrap to isolate submissions: install the Debian/Ubuntu package "
+            "'bubblewrap' (make setup-test does it), then run the command again."
+        )
+    probe = subprocess.run(_bwrap_base(os.geteuid() == 0) + ["--", "/usr/bin/true"], capture_output=True)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(
+            "bubblewrap cannot create namespaces for this user here ("
+            + probe.stderr.decode(errors="replace").strip()[:200]
+            + "): run malicourse grade as root, or on a machine that allows unprivileged "
+            "user namespaces."
+        )
+
+
 def isolation_level() -> str:
-    if os.geteuid() == 0 and _has_unshare(_namespaces(root=True)):
-        return "namespaces (network, PID, mount), separate user id, resource limits"
-    if _has_unshare(_namespaces(root=False)):
-        return "namespaces in a user namespace, resource limits (same user id as the grader)"
-    return "resource limits only (this machine allows this user no namespaces)"
+    if os.geteuid() == 0:
+        return "bubblewrap (IPC, PID, network, mount namespaces), separate user id, resource limits"
+    return "bubblewrap in a user namespace, resource limits (same user id as the grader)"
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
-    root = os.geteuid() == 0
-    namespaces = _namespaces(root)
+    if args.inner:
+        _inner(args)
     _die_with_parent()
-    if os.environ.get(INNER) != "1" and _has_unshare(namespaces):
-        again = [sys.executable, "-m", MODULE, *(argv if argv is not None else sys.argv[1:])]
-        os.execvpe("unshare", ["unshare", *namespaces, *again], {**os.environ, INNER: "1"})
-    if os.environ.pop(INNER, None) == "1":  # set only by the exec above: we are in the namespaces
-        _private_view(args)
-    if root:
-        for folder, _, files in os.walk(args.workdir):
-            for path in (folder, *(os.path.join(folder, name) for name in files)):
-                os.lchown(path, args.uid, args.uid)
-        for path in (args.ipc, *(os.path.join(args.ipc, name) for name in os.listdir(args.ipc))):
-            os.lchown(path, args.uid, args.uid)
-    # This process stays as the namespace's init and reaps orphans. The command runs one level
-    # further down: a kernel whose parent is PID 1 believes its parent died and shuts down.
-    # Interrupts (Jupyter signals the whole process group) are for the kernel alone.
+    _limit(args, separate_user=os.geteuid() == 0)
+    read, write = os.pipe()
+    bwrap = [*_bwrap_base(os.geteuid() == 0), "--info-fd", str(write), *_view(args)]
+    inner = [sys.executable, "-m", MODULE, "--inner", *(argv if argv is not None else sys.argv[1:])]
+    # Interrupts reach the kernel as messages (interrupt_mode "message"): signals to this
+    # launcher must not stop bwrap, whose death ends the sandbox.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if os.fork() == 0:
-        _run_as_student(args, root)
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            os._exit(0)
+    process = subprocess.Popen([*bwrap, "--", *inner], pass_fds=(write,))
+    os.close(write)
+    with os.fdopen(read) as info:
+        text = info.read()
+    with contextlib.suppress(ValueError, OSError):
+        pid = json.loads(text)["child-pid"]
+        partial = Path(args.state) / "sandbox.partial"
+        partial.write_text(json.dumps({"pid": pid}))
+        partial.replace(Path(args.state) / "sandbox.json")
+    os._exit(process.wait() & 0xFF)
 
 
-def _die_with_parent() -> None:
-    """If the grading worker dies (Ctrl-C, a crash), the sandbox and all in it die too."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: no such call, no harm
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def _bwrap_base(root: bool) -> list[str]:
+    base = [
+        "bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+        "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
+        "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+    ]  # fmt: skip
+    for name in ("bin", "lib", "lib64", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            base += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            base += ["--ro-bind", str(path), str(path)]
+    if Path("/etc/ld.so.cache").is_file():
+        base += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    if root:  # just enough to become the sandbox's own user, then nothing
+        base += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+        base += ["--cap-add", "CAP_CHOWN"]
+    else:
+        base += ["--unshare-user", "--disable-userns"]
+    return base
 
 
-def _namespaces(root: bool) -> list[str]:
-    namespaces = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
-    return namespaces if root else ["--user", "--map-root-user", *namespaces]
+def _view(args) -> list[str]:
+    """The allow-list: what of the host the kernel sees, and the fresh folders it may write."""
+    course = Path(args.course).resolve()
+    package = Path(__file__).resolve().parents[2]  # src/ of the installed course package
+    shown = [
+        Path(sys.base_prefix).resolve(),
+        Path(sys.prefix).absolute(),
+        Path(sys.prefix).resolve(),
+        package,
+        *(course / name for name in STUDENT_VISIBLE if (course / name).is_dir()),
+    ]
+    view = []
+    covered = {p for path in shown for p in path.parents if not any(p == s or s in p.parents for s in shown)}
+    for parent in sorted(covered - {Path("/")}, key=lambda p: len(p.parts)):
+        view += ["--perms", "0755", "--dir", str(parent)]
+    for path in sorted(set(shown), key=lambda p: len(p.parts)):
+        view += ["--ro-bind", str(path), str(path)]
+    view += [
+        "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm",
+        "--perms", "0777", "--size", str(args.workdir_bytes), "--tmpfs", str(WORK),
+        "--perms", "0777", "--size", str(1 << 20), "--tmpfs", str(KERNEL),
+        "--ro-bind", str(Path(args.submission).resolve()), str(SUBMISSION),
+        "--ro-bind", str(Path(args.connection).resolve()), str(INSIDE / "connection.json"),
+        "--chdir", str(WORK), "--clearenv",
+    ]  # fmt: skip
+    return view
 
 
-def _run_as_student(args, root: bool) -> None:
-    waiter_child = os.fork()
-    if waiter_child:
-        _, status = os.waitpid(waiter_child, 0)
-        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    _limit(args, separate_user=root)
-    if root:
+def _inner(args) -> None:
+    """Inside the walls: copy the notebooks in, become the sandbox's user, start the kernel."""
+    for pattern in COPIED:
+        for path in Path(SUBMISSION).glob(pattern):
+            if path.is_file() and not path.is_symlink():
+                shutil.copyfile(path, WORK / path.name)
+    shutil.copyfile(INSIDE / "connection.json", KERNEL / "connection.json")
+    home = Path("/tmp/home")
+    home.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        for path in (KERNEL / "connection.json", home, *WORK.iterdir()):
+            os.chown(path, args.uid, args.uid)
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in range(CAP_LAST + 1):
+            libc.prctl(PR_CAPBSET_DROP, capability)
         os.setgroups([])
         os.setgid(args.uid)
         os.setuid(args.uid)
-    os.chdir(args.workdir)
-    # The kernel's own messages (not the student's output, which goes to the notebook).
-    log = os.open(os.path.join(args.ipc, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    # A clean environment: nothing of the grader's (tokens, database URLs) reaches the student.
+    cmd = [str(KERNEL / "connection.json") if part == args.connection else part for part in args.cmd]
     environment = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": args.workdir,
+        "HOME": str(home),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "PYTHONSAFEPATH": "1",  # the working folder is never on sys.path
+        "PYTHONNOUSERSITE": "1",
         "LANG": "C.UTF-8",
+        "USER": "student",
+        "LOGNAME": "student",
         "MPLBACKEND": "Agg",
         "MALICOURSE_ROOT": args.course,
         "OPENBLAS_NUM_THREADS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
-    os.execvpe(args.cmd[0], args.cmd, environment)
+    log = os.open(str(home / "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.execvpe(cmd[0], cmd, environment)
+
+
+def _die_with_parent() -> None:
+    """If the grading worker dies (Ctrl-C, a crash), the sandbox and all in it die too."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _parse(argv):
     parser = argparse.ArgumentParser(prog=MODULE)
+    parser.add_argument("--inner", action="store_true")
     parser.add_argument("--uid", type=int, required=True)
-    parser.add_argument("--workdir", required=True)
-    parser.add_argument("--ipc", required=True)
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--connection", required=True)
     parser.add_argument("--course", required=True)
-    parser.add_argument("--hide", action="append", default=[])
+    parser.add_argument("--state", required=True)
     for key, value in asdict(Limits()).items():
         parser.add_argument(f"--{key.replace('_', '-')}", type=int, default=value)
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     args.cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     return args
-
-
-def _has_unshare(namespaces) -> bool:
-    try:
-        probe = subprocess.run(["unshare", *namespaces, "true"], capture_output=True)
-    except FileNotFoundError:
-        return False
-    return probe.returncode == 0
-
-
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True, capture_output=True)
-
-
-def _private_view(args) -> None:
-    """Show the command only what a student may see; everything else is hidden or read-only."""
-    course, workdir, ipc = Path(args.course), Path(args.workdir), Path(args.ipc)
-    python = Path(sys.base_prefix).resolve()
-    package = Path(__file__).resolve().parents[2]  # src/ of the checkout the grader runs from
-    kept = [
-        python,
-        Path(sys.prefix).resolve(),
-        package,
-        *(course / name for name in STUDENT_VISIBLE if (course / name).exists()),
-    ]
-    kept = sorted(set(kept), key=lambda path: len(path.parts))
-    needed = (course, python, workdir, ipc, *kept)
-    stage = next(
-        Path(s)
-        for s in STAGES
-        if Path(s).is_dir() and not any(Path(s) in p.parents for p in needed)
-    )
-    _mount("--make-rprivate", "/")
-    _mount("-t", "tmpfs", "-o", "mode=0700,size=1m", "tmpfs", str(stage))
-    # Keep the pieces, cover their parents, put the pieces back.
-    holders = []
-    for index, path in enumerate([*kept, ipc]):
-        holder = stage / str(index)
-        holder.mkdir()
-        _mount("--bind", str(path), str(holder))
-        holders.append((holder, path))
-    work = stage / "work"
-    work.mkdir()
-    _mount("-t", "tmpfs", "-o", f"mode=0755,size={args.workdir_bytes}", "tmpfs", str(work))
-    shutil.copytree(workdir, work, symlinks=True, dirs_exist_ok=True)
-    holders.append((work, workdir))
-    # The checkout the grader runs from is a course folder too, with its own solutions.
-    checkout = package.parent
-    covers = [Path(c) for c in (*HIDDEN, course, checkout, *args.hide) if Path(c).is_dir()]
-    for scratch in (s for s in SCRATCH if Path(s).is_dir()):
-        _mount("-t", "tmpfs", "-o", "mode=1777,size=64m", "tmpfs", scratch)
-    for cover in covers:
-        cover.mkdir(parents=True, exist_ok=True)  # it may have been under /tmp
-        _mount("-t", "tmpfs", "-o", "mode=0755,size=1m", "tmpfs", str(cover))
-    for holder, path in holders:
-        path.mkdir(parents=True, exist_ok=True)
-        _mount("--bind", str(holder), str(path))
-        if path in kept:
-            _mount("-o", "remount,bind,ro", str(path))
-    subprocess.run(["umount", "--lazy", str(stage)], check=True, capture_output=True)
-    for cover in covers:
-        _mount("-o", "remount,ro", str(cover))
 
 
 def _limit(args, separate_user: bool) -> None:

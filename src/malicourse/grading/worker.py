@@ -1,15 +1,19 @@
-"""One grading worker: a long-lived process that executes submissions one after another.
+"""One grading worker: a long-lived process that grades submissions one after another.
 
 For each student the worker runs nbgrader's own ``Autograde`` (sanitize, execute, clean up)
 in a private course folder of its own: a copy of the submission, a private copy of the
-gradebook (nbgrader restores the test cells from it), and :class:`.execute.SandboxedExecute`
-in place of nbgrader's execution step. It writes nothing that counts: the executed notebooks
+gradebook (nbgrader restores the test cells from it), :class:`.execute.IsolatedExecute` in
+place of nbgrader's execution step (student cells in the sandbox, tests in this process), and
+:class:`.sanitize.SanitizeStudentHTML`. It writes nothing that counts: the executed notebooks
 go to a staging folder, and the single writer in the parent process records the grades.
+Every step for a student is guarded: whatever a submission does, the worker reports on it and
+takes the next one.
 """
 
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -17,10 +21,10 @@ from pathlib import Path
 
 from . import sandbox
 from .gradebook import course_config, nbgrader_api
-from .tamper import scan_notebook
 
 FIRST_UID = 61000
 MAX_SUBMISSION_BYTES = 50 << 20
+WORKER_MEMORY_BYTES = 8 << 30  # the grader's own memory, whatever a submission sends it
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,6 @@ class Execution:
     status: str  # executed | broken | failed
     staged: Path | None = None
     problems: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -51,6 +54,7 @@ _worker: dict = {}
 def start(settings: Settings, slots) -> None:
     """Pool initializer: claim a worker slot, hence a user id and a private folder."""
     slot = slots.get()
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     home = settings.scratch / f"worker-{slot}"
     home.mkdir(parents=True, exist_ok=True)
     db = home / "gradebook.db"
@@ -67,7 +71,7 @@ def execute(student: str, submission: Path) -> Execution:
     try:
         submitted = home / "submitted" / student / settings.assignment
         autograded = home / "autograded"
-        for stale in (home / "submitted", autograded, home / "ipc"):
+        for stale in (home / "submitted", autograded, home / "kernel"):
             shutil.rmtree(stale, ignore_errors=True)
         result.problems += copy_submission(submission, submitted)
         outcome = _autograde(student)
@@ -77,13 +81,12 @@ def execute(student: str, submission: Path) -> Execution:
             result.problems.append(_first_error(outcome.get("log", "") + outcome.get("error", "")))
         else:
             result.status = "executed"
-            for notebook in sorted(executed.glob("*.ipynb")):
-                result.flags += [f"{notebook.name}: {flag}" for flag in scan_notebook(notebook)]
             result.staged = settings.scratch / "staged" / student / settings.assignment
             shutil.rmtree(result.staged, ignore_errors=True)
             shutil.copytree(executed, result.staged)
-    except Exception as problem:
-        result.problems.append(f"{type(problem).__name__}: {problem}")
+    except BaseException as problem:  # MemoryError, RecursionError, a stray SystemExit
+        result.status = "failed"
+        result.problems.append(f"{type(problem).__name__}: {str(problem)[:200]}")
     result.seconds = time.monotonic() - began
     return result
 
@@ -91,8 +94,11 @@ def execute(student: str, submission: Path) -> Execution:
 def feedback(student: str) -> tuple[str, bool, str]:
     """nbgrader's feedback for one student, from the real gradebook (read only)."""
     settings: Settings = _worker["settings"]
-    api = nbgrader_api(course_config(settings.course, db_url=settings.db_url))
-    outcome = api.generate_feedback(settings.assignment, student)
+    try:
+        api = nbgrader_api(course_config(settings.course, db_url=settings.db_url))
+        outcome = api.generate_feedback(settings.assignment, student)
+    except BaseException as problem:
+        return student, False, f"{type(problem).__name__}: {str(problem)[:200]}"
     return student, outcome["success"], _first_error(outcome.get("error", ""))
 
 
@@ -118,7 +124,8 @@ def _autograde(student: str) -> dict:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
-    from .execute import SandboxedExecute
+    from .execute import IsolatedExecute
+    from .sanitize import SanitizeStudentHTML
 
     settings: Settings = _worker["settings"]
     home: Path = _worker["home"]
@@ -129,19 +136,20 @@ def _autograde(student: str) -> dict:
         source_directory=settings.course / "solutions",
     )
     config.Autograde.autograde_preprocessors = [
-        SandboxedExecute,
+        IsolatedExecute,
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
+        SanitizeStudentHTML,
         CheckCellMetadata,
     ]
-    config.SandboxedExecute.timeout = settings.cell_timeout
-    config.SandboxedExecute.notebook_timeout = settings.notebook_timeout
-    config.SandboxedExecute.uid = FIRST_UID + _worker["slot"]
-    config.SandboxedExecute.course = str(settings.course)
-    config.SandboxedExecute.ipc = str(home / "ipc")
-    config.SandboxedExecute.hide = (str(settings.scratch),)
-    config.SandboxedExecute.limits = settings.limits
+    config.IsolatedExecute.timeout = settings.cell_timeout
+    config.IsolatedExecute.notebook_timeout = settings.notebook_timeout
+    config.IsolatedExecute.uid = FIRST_UID + _worker["slot"]
+    config.IsolatedExecute.course = str(settings.course)
+    config.IsolatedExecute.source = str(settings.course / "solutions" / settings.assignment)
+    config.IsolatedExecute.state = str(home / "kernel")
+    config.IsolatedExecute.limits = settings.limits
     api = nbgrader_api(config)
     return api.autograde(settings.assignment, student, force=True, create=True)
 
