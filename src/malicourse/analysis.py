@@ -23,6 +23,16 @@ MEASURES = {
     "usd_per_person": "US dollars per inhabitant of Mali",
 }
 
+# Constant dollars need the deflator table, which the spending explorer does not pass yet, so the
+# measure is kept apart from MEASURES (the explorer's menu); yearly_spending accepts both.
+BASE_YEAR = 2024
+REAL_MEASURES = {
+    "constant_usd": f"US dollars of {BASE_YEAR} (deflated with the US consumer price index, CPI-U)",
+}
+
+# The World Bank release whose GDP figures economy.csv carries (see gdp.csv for older releases).
+CURRENT_GDP_VINTAGE = "wdi-2026-07"
+
 
 # --- checking what a student asked for ------------------------------------------------------
 
@@ -155,16 +165,22 @@ def yearly_spending(
     years: Sequence[int] = (2013, 2022),
     measure: str = "usd",
     include_sahel_wide: bool = True,
+    deflator: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Spending per actor type and year, with low and high bounds, in the chosen measure.
 
     One row per (year, actor_type): ``value``, ``low``, ``high`` and ``missing``, the
     operations of that actor under way that year for which part of the year has no cost
-    figure (that part is not in the total, so the total is a floor).
+    figure (that part is not in the total, so the total is a floor). The measure
+    ``constant_usd`` (dollars of ``BASE_YEAR``) needs the ``deflator`` table.
     """
     actors = check_choice("actor", actors, operations["actor_type"].cat.categories)
     first, last = check_years(years)
-    check_choice("measure", [measure], MEASURES)
+    check_choice("measure", [measure], {**MEASURES, **REAL_MEASURES})
+    if measure == "constant_usd" and deflator is None:
+        raise CourseInputError(
+            "constant dollars need the price index: pass deflator=load('deflator')"
+        )
     annual = annual_costs(costs)
     if not include_sahel_wide:
         annual = annual[annual["scope"] == "Mali"]
@@ -180,6 +196,8 @@ def yearly_spending(
     result = totals.reindex(grid).reset_index()
     result.columns = ["year", "actor_type", "value", "low", "high"]
     result["missing"] = _coverage_gaps(costs, operations, grid, include_sahel_wide)
+    if measure == "constant_usd":
+        return to_constant_usd(result, deflator)
     return _in_measure(result, economy, measure)
 
 
@@ -246,6 +264,73 @@ def cost_share_of_gdp(
     )
     total = per_actor.groupby("year")[["value", "low", "high"]].sum(min_count=1)
     return _in_measure(total.reset_index(), economy, "share_of_gdp")
+
+
+def to_constant_usd(
+    frame: pd.DataFrame,
+    deflator: pd.DataFrame,
+    *,
+    columns: Sequence[str] = ("value", "low", "high"),
+) -> pd.DataFrame:
+    """Nominal dollars of each row's ``year`` in dollars of ``BASE_YEAR`` (US CPI-U).
+
+    constant = nominal x 100 / price index of the year (``BASE_YEAR`` = 100). Where the
+    index is uncertain (a month missing), ``low`` uses the highest index and ``high`` the
+    lowest, so the bounds stay bounds. Years without an index give NaN, never a guess.
+    """
+    prices = deflator.set_index("year")
+    base = float(prices.loc[BASE_YEAR, "cpi_u"])
+    central = frame["year"].map(prices["cpi_u"].astype(float) / base * 100)
+    highest = frame["year"].map(prices["cpi_u_high"].astype(float) / base * 100)
+    lowest = frame["year"].map(prices["cpi_u_low"].astype(float) / base * 100)
+    out = frame.copy()
+    for column in columns:
+        index = {"low": highest, "high": lowest}.get(column, central)
+        out[column] = frame[column] * 100 / index.to_numpy()
+    return out
+
+
+def cost_share_of_gdp_by_vintage(
+    costs: pd.DataFrame,
+    operations: pd.DataFrame,
+    gdp: pd.DataFrame,
+    *,
+    vintages: Iterable[str] | None = None,
+    years: Sequence[int] = (2013, 2022),
+    actors: Iterable[str] | None = None,
+    include_sahel_wide: bool = True,
+) -> pd.DataFrame:
+    """Spending as a percent of Mali's GDP, measured against the chosen World Bank releases.
+
+    ``gdp`` is the ``gdp`` table (one row per year and ``vintage``); by default only the
+    current release (``CURRENT_GDP_VINTAGE``). One row per (year, vintage): ``value``,
+    ``low`` and ``high``. A year a release does not cover gives NaN, not a share.
+    """
+    known = list(dict.fromkeys(gdp["vintage"].astype(str)))
+    chosen = check_choice(
+        "GDP release", [CURRENT_GDP_VINTAGE] if vintages is None else vintages, known
+    )
+    actors = list(operations["actor_type"].cat.categories) if actors is None else actors
+    per_actor = yearly_spending(
+        costs,
+        operations,
+        gdp,
+        actors=actors,
+        years=years,
+        measure="usd",
+        include_sahel_wide=include_sahel_wide,
+    )
+    total = per_actor.groupby("year")[["value", "low", "high"]].sum(min_count=1).reset_index()
+    frames = []
+    for vintage in chosen:
+        release = gdp[gdp["vintage"].astype(str) == vintage].set_index("year")
+        denominator = total["year"].map(release["gdp_current_usd"].astype(float))
+        share = total.copy()
+        for column in ("value", "low", "high"):
+            share[column] = total[column] / denominator * 100
+        frames.append(share.assign(vintage=vintage))
+    columns = ["year", "vintage", "value", "low", "high"]
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def _in_measure(frame: pd.DataFrame, economy: pd.DataFrame, measure: str) -> pd.DataFrame:
