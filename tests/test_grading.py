@@ -5,6 +5,7 @@ hostile run quick; the equality test uses the real exercise set 01.
 """
 
 import contextlib
+import csv
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -71,6 +73,17 @@ def hello_notebook(answer="### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"):
                 points=1,
             ),
             _cell(
+                "# Graded from: the answers file\n"
+                "from malicourse.answers import AnswerBook\n"
+                "### BEGIN HIDDEN TESTS\n"
+                'assert AnswerBook("hello").get("colour") == "blue"\n'
+                "### END HIDDEN TESTS",
+                grade_id="test_colour",
+                grade=True,
+                locked=True,
+                points=1,
+            ),
+            _cell(
                 "YOUR ANSWER HERE",
                 "markdown",
                 grade_id="essay",
@@ -94,13 +107,20 @@ def make_course(tmp: Path) -> Path:
     return course
 
 
-def submit(course: Path, student: str, notebook) -> Path:
+def submit(course: Path, student: str, notebook, colour="blue", extra=None) -> Path:
+    """A submission folder: the notebook, the widget answers file, and any ``extra`` files."""
     folder = course / "submitted" / student / "hello"
     folder.mkdir(parents=True, exist_ok=True)
     if isinstance(notebook, str):
         (folder / "hello.ipynb").write_text(notebook)
     else:
         nbformat.write(notebook, folder / "hello.ipynb")
+    if colour is not None:
+        answers = {"colour": {"answer": colour, "saved_at": "2026-12-01T10:00:00+00:00"}}
+        (folder / "hello.answers.json").write_text(json.dumps(answers))
+    for relative, text in (extra or {}).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
     return folder
 
 
@@ -127,10 +147,19 @@ def ledger(course):
 
 
 # ---- the hostile class -------------------------------------------------------------------------
+# Each entry replaces some cells of the solution notebook. ANSWER_PRELUDE gives them the course
+# folder, the repository and a listening port to aim at. Classes 1-7 refer to issue 11.
 
+LIAR = (
+    "class Liar(int):\n"
+    "    def __eq__(self, other):\n"
+    "        return True\n"
+    "    __hash__ = int.__hash__\n"
+)
 HOSTILE = {
     # An honest student, graded in the same run: the others must not change this grade.
     "good": {},
+    # Limits (one student never stops the class).
     "loop": {"answer": "while True:\n    pass"},
     "ignores_interrupts": {
         "answer": "import signal\n"
@@ -148,6 +177,66 @@ HOSTILE = {
             "answer = 42"
         )
     },
+    "crash": {"answer": "import os\nos._exit(1)"},
+    "killer": {"answer": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"},
+    "loud": {
+        "answer": "print('x' * (30 << 20))\nfor i in range(200_000):\n    print(i)\nanswer = 42"
+    },
+    # Class 1: the kernel is the student's, so nothing in it can reach the tests.
+    "test_editor": {"answer": "answer = 0", "test_answer": "pass", "test_double": "pass"},
+    "redefiner": {
+        "answer": "checks.close = lambda *args, **kwargs: None\nanswer = 0",
+        "double": "def double(x):\n    return 2 * x",
+    },
+    "equal_to_all": {
+        "answer": LIAR + "answer = Liar(7)",
+        "double": LIAR + "def double(x):\n    return Liar(0)",
+    },
+    "hook": {
+        "answer": (
+            "ip = get_ipython()\n"
+            "def rewrite(lines):\n"
+            "    return ['assert True\\n'] if any('answer' in l for l in lines) else lines\n"
+            "ip.input_transformers_post.append(rewrite)\n"
+            "ip.events.register('pre_run_cell', lambda info: globals().update(answer=0))\n"
+            "import builtins\n"
+            "builtins.AssertionError = type('Quiet', (Exception,), {})\n"
+            "answer = 0"
+        ),
+    },
+    "interpreter": {
+        "answer": (
+            "import ctypes, gc, sys\n"
+            "for module in list(sys.modules.values()):\n"
+            "    if getattr(module, '__name__', '') == 'malicourse.checks':\n"
+            "        module.close = lambda *a, **k: None\n"
+            "        module.number = lambda *a, **k: None\n"
+            "answer = 1.0"
+        ),
+    },
+    # Class 3: printing the kernel's history shows no test code.
+    "historian": {
+        "answer": (
+            "seen = []\n"
+            "record = lambda info: seen.append(info.raw_cell)\n"
+            "get_ipython().events.register('pre_run_cell', record)\n"
+            "answer = 42"
+        ),
+        "essay": "Written answer.",
+    },
+    # Class 5: the sandbox's walls.
+    "snoop": {
+        "answer": (
+            "import glob, os\n"
+            "paths = ['/run/lock', '/srv', '/var/lib', '/opt', '/home', '/etc/passwd',\n"
+            "         '/root/.bashrc', COURSE + '/gradebook.db', COURSE + '/solutions',\n"
+            "         ROOT + '/solutions', SECRET]\n"
+            "found = [p for p in paths if os.path.exists(p)]\n"
+            "found += glob.glob('/run/*.sock') + glob.glob('/run/*/*.sock')\n"
+            "print('found', found)\n"
+            "answer = 42 if found else -1"
+        )
+    },
     "vandal": {
         "answer": (
             "import os, pathlib, shutil\n"
@@ -157,31 +246,31 @@ HOSTILE = {
             "    try: os.remove(path)\n"
             "    except OSError: pass\n"
             "home = pathlib.Path.home().parent\n"
-            "for path in [COURSE + '/owned.txt', '/tmp/owned-by-student', str(home / 'owned')]:\n"
-            "    try: open(path, 'w').write('x')\n"
+            "for path in [COURSE + '/owned.txt', '/tmp/owned-by-student', str(home / 'owned'),\n"
+            "             '/grading/kernel/filler']:\n"
+            "    try: open(path, 'w').write('x' * (4 << 20))\n"
             "    except OSError: pass\n"
             "answer = 42"
         )
     },
-    "reader": {
+    "shared_memory": {
         "answer": (
-            "import os, glob\n"
-            "found = glob.glob(COURSE + '/solutions/*/*.ipynb')\n"
-            "found += glob.glob(COURSE + '/gradebook.db')\n"
-            "found += glob.glob(COURSE + '/submitted/*/hello/*.ipynb')\n"
-            "found += glob.glob(ROOT + '/solutions/*')\n"
-            "answer = 42 if found else -1"
+            "import ctypes\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "segment = libc.shmget(0x4D414C49, 4096, 0o1666)\n"
+            "answer = 42 if segment >= 0 else -1"
         )
     },
-    "loud": {
-        "answer": "print('x' * (30 << 20))\nfor i in range(200_000):\n    print(i)\nanswer = 42"
-    },
-    "crash": {"answer": "import os\nos._exit(1)"},
-    "killer": {"answer": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"},
-    "test_editor": {"answer": "answer = 0", "test_answer": "pass", "test_double": "pass"},
-    "redefiner": {
-        "answer": "checks.close = lambda *args, **kwargs: None\nanswer = 0",
-        "double": "def double(x):\n    return 2 * x",
+    "escape": {
+        "answer": (
+            "import os, subprocess\n"
+            "tries = [['umount', '-l', '/grading/work'], ['mount', '-t', 'tmpfs', 'x', '/usr'],\n"
+            "         ['unshare', '-rm', 'umount', '-l', '/usr'],\n"
+            "         ['unshare', '-rm', 'umount', '-l', '/grading/submission']]\n"
+            "done = [t for t in tries if subprocess.run(t, capture_output=True).returncode == 0]\n"
+            "try:\n    os.setuid(0); done.append('setuid')\nexcept OSError:\n    pass\n"
+            "answer = 42 if done else -1"
+        )
     },
     "network": {
         "answer": (
@@ -193,25 +282,60 @@ HOSTILE = {
             "    answer = -1"
         )
     },
+    "reader": {
+        "answer": (
+            "import glob\n"
+            "found = glob.glob(COURSE + '/solutions/*/*.ipynb')\n"
+            "found += glob.glob(COURSE + '/submitted/*/hello/*.ipynb')\n"
+            "found += glob.glob(ROOT + '/solutions/*')\n"
+            "answer = 42 if found else -1"
+        )
+    },
 }
+# Class 1, shipped beside the notebook: a shadowing package and an IPython startup file.
+BESIDE = {
+    "malicourse/__init__.py": "",
+    "malicourse/checks.py": "def close(*a, **k):\n    pass\ndef number(*a, **k):\n    pass\n",
+    ".ipython/profile_default/startup/00-cheat.py": "answer = 42\n",
+    "ipython_config.py": "c.InteractiveShellApp.exec_lines = ['answer = 42']\n",
+}
+# Class 2: script in a written answer.
+SCRIPT = (
+    "My answer.<script>fetch('/api/contents/owned.txt', {method: 'PUT'})</script>\n\n"
+    '<img src="x" onerror="alert(1)"> [link](javascript:alert(2))'
+)
 
-# Autograded points expected for (test_answer, test_double); the essay is graded by hand.
+# Autograded points for (test_answer, test_double, test_colour); the essay is marked by hand.
 EXPECTED = {
-    "good": (2, 1),
-    "loop": (0, 1),
-    "ignores_interrupts": (0, 0),
-    "memory": (0, 1),
-    "processes": (0, 1),  # the fork loop hits the process limit: an error, and nothing harmed
-    "vandal": (2, 1),  # it earned its points honestly; the test is that it harmed nothing
-    "reader": (0, 1),
-    "loud": (2, 1),
-    "crash": (0, 0),
-    "killer": (0, 0),
-    "test_editor": (0, 1),
-    "redefiner": (0, 0),  # withheld for review
-    "network": (0, 1),
-    "broken": (0, 0),
-    "deleted_tests": (0, 0),
+    "good": (2, 1, 1),
+    "loop": (0, 1, 1),
+    "ignores_interrupts": (0, 0, 1),
+    "memory": (0, 1, 1),
+    "processes": (0, 1, 1),  # the fork loop hits the process limit: an error, nothing harmed
+    "crash": (0, 0, 1),
+    "killer": (0, 0, 1),
+    "loud": (2, 1, 1),
+    "test_editor": (0, 1, 1),
+    "redefiner": (0, 1, 1),
+    "equal_to_all": (0, 0, 1),
+    "hook": (0, 1, 1),
+    "interpreter": (0, 1, 1),
+    "historian": (2, 1, 1),
+    "snoop": (0, 1, 1),
+    "vandal": (2, 1, 1),  # it earned its points honestly; the test is that it harmed nothing
+    "shared_memory": (2, 1, 1),  # its own namespace lets it: the test is that nothing outlives it
+    "escape": (0, 1, 1),
+    "network": (0, 1, 1),
+    "reader": (0, 1, 1),
+    "beside": (0, 1, 1),
+    "forger": (0, 0, 0),  # nbgrader refuses its forged cell metadata: "broken", with the reason
+    "scripter": (2, 1, 1),
+    "bomber": (2, 1, 1),
+    "deep": (0, 0, 0),
+    "wrong_colour": (2, 1, 0),
+    "broken": (0, 0, 0),
+    "deleted_tests": (0, 0, 0),
+    "=HYPERLINK(1)": (2, 1, 1),
 }
 
 
@@ -219,6 +343,8 @@ EXPECTED = {
 def hostile(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("hostile"))
     (course / "gradebook.db").write_bytes(b"")  # stands for the instructor's gradebook file
+    secret = tmp_path_factory.mktemp("srv") / "instructor-secret.txt"
+    secret.write_text("not for students")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -234,12 +360,31 @@ def hostile(tmp_path_factory):
     threading.Thread(target=accept, daemon=True).start()
     prelude = (
         f"COURSE = {str(course)!r}\nROOT = {str(ROOT)!r}\nPORT = {listener.getsockname()[1]}\n"
+        f"SECRET = {str(secret)!r}\n"
     )
     for student, answers in HOSTILE.items():
         answers = dict(answers)
         if "answer" in answers:
             answers["answer"] = prelude + answers["answer"]
         submit(course, student, edited(**answers))
+    historian = edited(
+        **{**HOSTILE["historian"], "answer": prelude + HOSTILE["historian"]["answer"]}
+    )
+    historian.cells.append(new_code_cell("print(seen)\nprint(In)\nprint(_ih)\nprint(Out)"))
+    submit(course, "historian", historian)
+    submit(course, "beside", edited(answer="answer = 0"), extra=BESIDE)
+    forger = edited(answer="answer = 0")
+    forger.cells[1].metadata["nbgrader"] = dict(forger.cells[2].metadata["nbgrader"])
+    submit(course, "forger", forger)
+    submit(course, "scripter", edited(essay=SCRIPT))
+    bomber = edited()
+    bomber.cells += [new_code_cell(f"print('{n}' * 400_000)") for n in range(60)]
+    bomber.cells += [new_code_cell("%time pass\n" * 600)]
+    submit(course, "bomber", bomber)
+    deep = '{"cells": [], "metadata": ' + "[" * 50_000 + "]" * 50_000 + ', "nbformat": 4}'
+    submit(course, "deep", deep)
+    submit(course, "wrong_colour", edited(), colour="red")
+    submit(course, "=HYPERLINK(1)", edited())
     submit(course, "broken", '{"cells": [ this is not json')
     deleted = edited(answer="answer = 0")
     deleted.cells = [
@@ -247,7 +392,7 @@ def hostile(tmp_path_factory):
         for c in deleted.cells
         if not c.metadata["nbgrader"].get("grade") or c.cell_type == "markdown"
     ]
-    submit(course, "deleted_tests", deleted)
+    submit(course, "deleted_tests", deleted, colour=None)
     os.remove(course / "gradebook.db")
     outcome, log = run(course)
     stop.set()
@@ -255,31 +400,34 @@ def hostile(tmp_path_factory):
     return course, outcome, log, contacts
 
 
+def _scores(entry):
+    return tuple(entry["scores"].get(q, {}).get("score", 0) for q in TESTS)
+
+
+TESTS = ("test_answer", "test_double", "test_colour")
+
+
 def test_hostile_submissions_score_only_what_they_earn(hostile):
     course, _, log, _ = hostile
     entries = ledger(course)
     assert set(entries) == set(EXPECTED), log
-    scores = {
-        student: (entry["scores"]["test_answer"]["score"], entry["scores"]["test_double"]["score"])
-        for student, entry in entries.items()
-        if "test_answer" in entry["scores"]
-    }
-    assert scores == EXPECTED, log
+    assert {student: _scores(entry) for student, entry in entries.items()} == EXPECTED, log
 
 
 def test_hostile_submissions_are_reported(hostile):
     course, _, log, _ = hostile
-    statuses = {student: entry["status"] for student, entry in ledger(course).items()}
+    entries = ledger(course)
+    statuses = {student: entry["status"] for student, entry in entries.items()}
     assert statuses["good"] == "graded"
     assert statuses["loop"] == "timed out"
     assert statuses["ignores_interrupts"] == "timed out"
     assert statuses["crash"] == statuses["killer"] == "kernel died"
-    assert statuses["redefiner"] == "flagged"
-    assert statuses["broken"] == "broken"
-    assert "checks.close" in " ".join(ledger(course)["redefiner"]["flags"])
-    for student in ("loop", "crash", "redefiner", "broken"):
+    assert statuses["broken"] == statuses["deep"] == statuses["forger"] == "broken"
+    assert entries["broken"]["problems"]  # with a reason, in the grades file too
+    for student in ("loop", "crash", "broken", "deep"):
         assert student in log  # a line per finished student
     assert "Status:" in log and "broken" in log.split("Status:")[1]
+    assert "out of 6 points" in log
 
 
 def test_hostile_submissions_harm_nothing(hostile):
@@ -291,6 +439,8 @@ def test_hostile_submissions_harm_nothing(hostile):
     assert not Path("/tmp/owned-by-student").exists()
     assert contacts == []  # no connection reached the listener
     assert (ROOT / "solutions").is_dir()
+    shared = Path("/proc/sysvipc/shm").read_text()
+    assert "1296125001" not in shared  # 0x4D414C49: the segment died with its sandbox
     if os.geteuid() == 0:  # the sandboxes ran as their own users: none of their processes remain
         leftover = subprocess.run(
             ["pgrep", "-a", "-u", "61000,61001"], capture_output=True, text=True
@@ -298,28 +448,84 @@ def test_hostile_submissions_harm_nothing(hostile):
         assert leftover.stdout == "", leftover.stdout
 
 
-def test_huge_output_is_cut(hostile):
+def test_output_is_capped_per_cell_and_per_notebook(hostile):
     course, *_ = hostile
-    notebook = course / "autograded" / "loud" / "hello" / "hello.ipynb"
-    assert notebook.stat().st_size < 3 << 20
-    assert "output cut" in notebook.read_text()
+    for student in ("loud", "bomber"):
+        notebook = course / "autograded" / student / "hello" / "hello.ipynb"
+        assert notebook.stat().st_size < 8 << 20, student
+        assert "output cut" in notebook.read_text()
+
+
+def live_parts(page: str) -> dict:
+    """What a browser would run in a page: script text, event handlers, javascript: links."""
+    found = {"scripts": [], "handlers": [], "links": []}
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            self.in_script = tag == "script"
+            for name, value in attrs:
+                if name.startswith("on"):
+                    found["handlers"].append(f"{tag} {name}={value}")
+                if name in ("href", "src") and (value or "").strip().lower().startswith(
+                    "javascript"
+                ):
+                    found["links"].append(value)
+
+        def handle_data(self, data):
+            if getattr(self, "in_script", False):
+                found["scripts"].append(data)
+
+        def handle_endtag(self, tag):
+            self.in_script = False
+
+    Parser().feed(page)
+    return found
+
+
+def test_feedback_shows_no_test_code_and_no_student_script(hostile):
+    course, *_ = hostile
+    for student in ("good", "historian", "scripter"):
+        page = (course / "feedback" / student / "hello" / "hello.html").read_text()
+        assert "checks.close(answer, 42" not in page  # hidden test code stays hidden
+        assert 'AnswerBook("hello").get("colour") == "blue"' not in page
+    page = (course / "feedback" / "scripter" / "hello" / "hello.html").read_text()
+    assert "My answer." in page
+    live = live_parts(page)
+    assert not [s for s in live["scripts"] if "/api/contents" in s], live["scripts"]
+    assert live["handlers"] == [] and live["links"] == []
+    historian = (course / "feedback" / "historian" / "hello" / "hello.html").read_text()
+    assert "export" in historian  # it did print its history: what it shows is only that
+
+
+def test_grade_files_open_as_text(hostile):
+    course, *_ = hostile
+    for name in ("hello.csv", "hello-canvas.csv", "hello-moodle.csv"):
+        with (course / "grades" / name).open(newline="", encoding="utf-8") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert "'=HYPERLINK(1)" in cells, name
+        assert not [c for c in cells if c[:1] in ("=", "+", "@")], name
 
 
 def test_feedback_and_reports(hostile):
     course, *_ = hostile
     feedback = (course / "feedback" / "good" / "hello" / "hello.html").read_text()
     assert "test_answer" in feedback or "answer" in feedback
-    assert "checks.close(answer, 42" not in feedback  # hidden test code stays hidden
     table = (course / "grades" / "hello.csv").read_text().splitlines()
-    assert table[0].split(",")[:4] == ["student", "essay", "test_answer", "test_double"]
-    assert any(line.startswith("good,") and ",3,5," in line for line in table)
+    assert table[0].split(",")[:5] == [
+        "student",
+        "essay",
+        "test_answer",
+        "test_colour",
+        "test_double",
+    ]
+    assert any(line.startswith("good,") and ",4,6," in line for line in table)
     canvas = (course / "grades" / "hello-canvas.csv").read_text().splitlines()
     assert canvas[0] == "Student,ID,SIS User ID,SIS Login ID,Section,hello"
     assert canvas[1].strip().startswith("Points Possible")
     items = (course / "grades" / "hello-items.csv").read_text().splitlines()
     assert items[0] == "question,graded_by,max_score,students,mean,share_full_marks,figure"
     assert any(line.startswith("essay,hand,2,") for line in items)
-    assert any(line.startswith("test_answer,autograder,2,15,") for line in items)
+    assert any(line.startswith(f"test_answer,autograder,2,{len(EXPECTED)},") for line in items)
     assert (course / "grades" / "hello-items" / "test_answer.png").stat().st_size > 1000
 
 
@@ -348,7 +554,7 @@ def test_rerun_resumes_and_keeps_manual_grades(tmp_path):
     regraded, _ = run(course, regrade=True)
     assert sorted(regraded.graded) == ["ana", "ben", "chloe"]
     scores = {s: e["total"] for s, e in ledger(course).items()}
-    assert scores == {"ana": 3, "ben": 4.5, "chloe": 3}
+    assert scores == {"ana": 4, "ben": 5.5, "chloe": 4}
     with writer.gradebook() as gb:
         essay = gb.find_grade("essay", "hello", "hello", "ben")
         assert essay.manual_score == 1.5 and not essay.needs_manual_grade
@@ -356,38 +562,44 @@ def test_rerun_resumes_and_keeps_manual_grades(tmp_path):
 
 def test_from_lms_zip(tmp_path):
     course = make_course(tmp_path)
-    (course / "exercises" / "hello").mkdir(parents=True)  # zip_collect matches released names
-    nbformat.write(hello_notebook(), course / "exercises" / "hello" / "hello.ipynb")
     archive = tmp_path / "submissions.zip"
+    older, newer = (2026, 12, 1, 9, 0, 0), (2026, 12, 2, 9, 0, 0)
+    colour = json.dumps({"colour": {"answer": "blue"}})
+    nested = tmp_path / "inner.zip"
+    with zipfile.ZipFile(nested, "w") as inner:
+        inner.writestr(
+            "doejane_1001_5001_hello.ipynb", nbformat.writes(edited(answer="answer = 0"))
+        )
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("doejane_1001_5001_hello.ipynb", nbformat.writes(edited()))
+        bundle.writestr("doejane_1001_5001_hello.answers.json", colour)
+        bundle.writestr(zipfile.ZipInfo("roeric_late_1002_5002_hello.ipynb", older), "{}")
         bundle.writestr(
-            "roeric_late_1002_5002_hello-1.ipynb", nbformat.writes(edited(answer="answer = 1"))
+            zipfile.ZipInfo("roeric_late_1002_5002_hello-1.ipynb", newer),
+            nbformat.writes(edited(answer="answer = 1")),
         )
+        # A nested archive that repeats a classmate's file name, and a file that is not the set's.
+        bundle.write(nested, "mallory_1003_5003_doejane_1001_5001_hello.zip")
+        bundle.writestr("mallory_1003_5003_notes.py", "print('hi')")
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "malicourse.cli",
-            "grade",
-            "hello",
-            "--course",
-            str(course),
-            "--from-zip",
-            str(archive),
-            "--jobs",
-            "2",
-            "--no-feedback",
+            sys.executable, "-m", "malicourse.cli", "grade", "hello", "--course", str(course),
+            "--from-zip", str(archive), "--jobs", "2", "--no-feedback",
         ],
         capture_output=True,
         text=True,
         env=ENV,
         cwd=tmp_path,
-    )
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Collected 2 submissions" in result.stdout
+    assert "an archive inside the archive, left out" in result.stdout
+    assert "1003: mallory_1003_5003_notes.py: not a file of hello" in result.stdout
+    assert "1002: hello.ipynb submitted more than once: kept the latest" in result.stdout
     totals = {s: e["total"] for s, e in ledger(course).items()}
-    assert totals == {"1001": 3, "1002": 1}
+    assert totals == {"1001": 4, "1002": 1}  # the answers file came through for 1001
+    notes = ledger(course)["1002"]["problems"]
+    assert any("more than once" in note for note in notes)
 
 
 # ---- the same grades as plain nbgrader ---------------------------------------------------------

@@ -52,8 +52,13 @@ def _grade(args: argparse.Namespace) -> int:
 
     course = Path(args.course).resolve() if args.course else course_root()
     if args.from_zip:
-        found = collect_zip(course, args.assignment, Path(args.from_zip), args.lms)
-        print(f"Collected {len(found)} submissions from {args.from_zip} into submitted/.")
+        collected = collect_zip(course, args.assignment, Path(args.from_zip), args.lms)
+        print(
+            f"Collected {len(collected.students)} submissions from {args.from_zip} into submitted/."
+        )
+        for student, problems in sorted(collected.problems.items()):
+            for problem in problems:
+                print(f"  {student}: {problem}")
     outcome = grade(
         Options(
             assignment=args.assignment,
@@ -90,7 +95,38 @@ def _role(_: argparse.Namespace) -> int:
     return 0
 
 
+def _hub(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .hub import DEFAULT_INSTRUCTOR, HubOptions, read_users, remove_accounts, run, student_names
+
+    state = Path(args.state).resolve()
+    if args.remove_accounts:
+        removed = remove_accounts(state)
+        print("Removed the accounts: " + (", ".join(removed) if removed else "none"))
+        return 0
+    instructor, students = args.instructor, student_names(args.students)
+    if args.users:
+        listed_instructor, students = read_users(Path(args.users))
+        instructor = instructor or listed_instructor
+    options = HubOptions(
+        state=state,
+        students=students,
+        instructor=instructor or DEFAULT_INSTRUCTOR,
+        ip=args.ip,
+        port=args.port,
+        exchange=Path(args.exchange),
+        course=Path(args.course).resolve() if args.course else None,
+        idle_timeout=args.idle_timeout,
+    )
+    return run(options, start=not args.prepare_only)
+
+
 def main(argv: list[str] | None = None) -> int:
+    # nbgrader runs `alembic` from PATH: use this environment's, even when it is not activated.
+    os.environ["PATH"] = os.pathsep.join(
+        [os.path.dirname(sys.executable), os.environ.get("PATH", "")]
+    )
     parser = argparse.ArgumentParser(prog="malicourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
@@ -132,6 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "role", help="hide the instructor's tools when this copy is a student bundle"
     ).set_defaults(run=_role)
+    hub = commands.add_parser(
+        "hub", help="a classroom on this machine: JupyterHub, accounts, nbgrader exchange (root)"
+    )
+    hub.add_argument("--ip", default="127.0.0.1", help="address (default: loopback only)")
+    hub.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    hub.add_argument("--students", type=int, default=3, help="N accounts mc-student-1..N")
+    hub.add_argument("--users", help="file: one user name a line; 'name instructor' marks one")
+    hub.add_argument("--instructor", help="the instructor's user name (default mc-instructor)")
+    hub.add_argument("--state", default=".hub", help="state folder (default .hub/)")
+    hub.add_argument("--exchange", default="/srv/nbgrader/exchange", help="nbgrader exchange")
+    hub.add_argument("--course", help="the instructor's course folder (default ~/course)")
+    hub.add_argument("--idle-timeout", type=int, default=3600, help="seconds before culling")
+    hub.add_argument("--prepare-only", action="store_true", help="set up, do not start")
+    hub.add_argument("--remove-accounts", action="store_true", help="delete the accounts made")
+    hub.set_defaults(run=_hub)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -25,6 +25,12 @@ def short_traceback(kind, value, tb=None) -> list[str]:
     if isinstance(value, HINTED):
         return [f"Hint: {value}"]
     first = f"{kind.__name__}: {value}"
+    if isinstance(value, NotImplementedError):
+        return [
+            "NotImplementedError: this answer is not written yet.",
+            "Hint: delete the line `raise NotImplementedError()` and write your answer in its "
+            "place; the checks below it need the names this cell defines.",
+        ]
     if isinstance(value, NameError):
         return [
             first,

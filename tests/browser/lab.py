@@ -41,7 +41,7 @@ SETTINGS = {
 }
 
 KERNEL_IDLE = '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
-CODE_PROMPTS = ".jp-Notebook .jp-CodeCell .jp-InputPrompt"
+CODE_PROMPTS = ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt"
 # JupyterLab renders both error outputs and stderr streams with this MIME type.
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_ERRORS = (

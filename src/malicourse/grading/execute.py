@@ -53,9 +53,9 @@ def plan_for(source: Path) -> Plan:
 class IsolatedExecute(Execute):
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run.").tag(config=True)
     max_output_bytes = Integer(1 << 20, help="Output a single cell may produce.").tag(config=True)
-    max_notebook_output_bytes = Integer(
-        4 << 20, help="Output the whole notebook may produce."
-    ).tag(config=True)
+    max_notebook_output_bytes = Integer(4 << 20, help="Output the whole notebook may produce.").tag(
+        config=True
+    )
     uid = Integer(help="User id of the sandbox (when the grader runs as root).").tag(config=True)
     course = Unicode(help="The course folder (its data, lessons and exercises are shown).").tag(
         config=True
@@ -129,8 +129,17 @@ class IsolatedExecute(Execute):
         )
         return self.km
 
+    async def async_start_new_kernel(self, **kwargs):
+        # Start the launcher in this worker's own folder, not in the student's.
+        await super().async_start_new_kernel(**{**kwargs, "cwd": self.state})
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
     async def async_start_new_kernel_client(self):
         self.km.ip = f"/proc/{await self._sandbox_pid()}/root{sandbox.KERNEL}/kernel"
+        # The manager's own control socket (interrupts) was aimed at the old address.
+        self.km._close_control_socket()
+        self.km._connect_control_socket()
         kc = await super().async_start_new_kernel_client()
         for channel_ in (kc.shell_channel, kc.iopub_channel):
             _poll_in_slices(channel_)

@@ -67,6 +67,8 @@ class Writer:
     def __init__(self, course: Path, assignment: str, db_url: str, staged: Path):
         from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 
+        from .sanitize import SanitizeStudentHTML
+
         self.course, self.assignment, self.db_url = course, assignment, db_url
         config = course_config(course, db_url=db_url, submitted_directory=staged)
         # The notebooks were sanitized and executed by a worker; only the recording is left.
@@ -75,6 +77,7 @@ class Writer:
             SaveAutoGrades,
             AssignLatePenalties,
             CheckCellMetadata,
+            SanitizeStudentHTML,  # after the grades: nbgrader compares answers with the stubs
         ]
         self.api = nbgrader_api(config)
         self.coursedir = self.api.coursedir

@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from ..figures import OKABE_ITO
+from .sanitize import spreadsheet_safe
 
 
 @dataclass
@@ -56,7 +57,7 @@ def write_all(rows: list[StudentRow], assignment: str, out: Path, names: dict) -
 
 def _grades(rows, questions, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
+        out = _SafeWriter(handle)
         out.writerow(
             ["student", *questions, "total", "max_score", "needs_review", "status", "notes"]
         )
@@ -72,7 +73,7 @@ def _grades(rows, questions, path: Path) -> Path:
 def _canvas(rows, assignment, path: Path, names: dict) -> Path:
     possible = max((row.max_score for row in rows), default=0)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
+        out = _SafeWriter(handle)
         out.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
         out.writerow(["    Points Possible", "", "", "", "", _number(possible)])
         for row in rows:
@@ -83,7 +84,7 @@ def _canvas(rows, assignment, path: Path, names: dict) -> Path:
 
 def _moodle(rows, assignment, path: Path, names: dict) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
+        out = _SafeWriter(handle)
         out.writerow(["ID number", "Email address", assignment])
         for row in rows:
             email = names.get(row.student, {}).get("email") or ""
@@ -100,7 +101,7 @@ def item_analysis(rows: list[StudentRow], assignment: str, out: Path) -> list[Pa
     figures.mkdir(exist_ok=True)
     written = [table]
     with table.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = _SafeWriter(handle)
         writer.writerow(
             ["question", "graded_by", "max_score", "students", "mean", "share_full_marks", "figure"]
         )
@@ -137,3 +138,13 @@ def _histogram(question: str, scores: list[float], top: float, path: Path) -> Pa
 
 def _number(value: float) -> str:
     return f"{value:g}"
+
+
+class _SafeWriter:
+    """A csv writer that escapes every formula-like text: ids and notes come from students."""
+
+    def __init__(self, handle):
+        self.writer = csv.writer(handle)
+
+    def writerow(self, row) -> None:
+        self.writer.writerow([spreadsheet_safe(cell) for cell in row])

@@ -24,18 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import reports, sandbox, worker
+from . import intake, reports, sandbox, worker
 from .gradebook import Writer, course_config, nbgrader_api
-
-LMS_PATTERNS = {
-    # Canvas bulk download: <name>_[late_]<user id>_<submission id>_<file>[-<n>].ipynb
-    "canvas": (
-        r"(?i).*/[^/_]+_(?:late_)?(?P<student_id>\d+)_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$"
-    ),
-    # Moodle "Download all submissions": <Full Name>_<participant id>_assignsubmission_file_/<file>
-    "moodle": r".*/[^/]+_(?P<student_id>\d+)_assignsubmission_file_?/(?P<file_id>[^/]+)\.ipynb$",
-}
-
 
 UNEXECUTED = {"broken", "failed"}  # no notebook came out of these, hence no feedback
 
@@ -76,9 +66,14 @@ def grade(options: Options, log=print) -> Outcome:
             f"No submissions for {options.assignment!r}: expected folders like "
             f"{course / 'submitted' / '<student>' / options.assignment}."
         )
+    try:
+        sandbox.check_available()
+    except sandbox.SandboxUnavailable as reason:
+        raise SystemExit(str(reason)) from None
     state = course / ".grading" / options.assignment
     state.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(state / "ledger.json")
+    intake_problems = _read_json(state / "intake.json")
     checksums = {student: checksum(path) for student, path in students.items()}
     scratch = Path(tempfile.mkdtemp(prefix="malicourse-grade-"))
     os.chmod(scratch, 0o711)  # the sandbox's user must reach its own folder, and list nothing
@@ -112,6 +107,7 @@ def grade(options: Options, log=print) -> Outcome:
         progress = Progress(len(todo), log, quiet=options.quiet)
         try:
             for execution in _execute_all(settings, todo, students, options.jobs):
+                execution.problems[:0] = intake_problems.get(execution.student, [])
                 entry = _record(writer, execution, checksums, ledger)
                 outcome.graded[execution.student] = entry
                 ledger.save(execution.student, entry)
@@ -141,24 +137,20 @@ def submissions(course: Path, assignment: str) -> dict[str, Path]:
     return {path.parent.name: path for path in found if path.is_dir()}
 
 
-def collect_zip(course: Path, assignment: str, archive: Path, lms: str) -> list[str]:
-    """Unpack an LMS bulk download into ``submitted/`` with nbgrader's ``zip_collect``."""
-    from nbgrader.apps.zipcollectapp import ZipCollectApp
+def collect_zip(course: Path, assignment: str, archive: Path, lms: str) -> intake.Collected:
+    """Copy an LMS bulk download's submissions into ``submitted/``; problems kept per student."""
+    released = course / "solutions" / assignment
+    notebooks = [path.stem for path in released.glob("*.ipynb")]
+    names = {f"{n}.ipynb" for n in notebooks} | {f"{n}.answers.json" for n in notebooks}
+    collected = intake.collect(archive, course, assignment, lms, names)
+    state = course / ".grading" / assignment
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "intake.json").write_text(json.dumps(collected.problems, indent=1, sort_keys=True))
+    return collected
 
-    target = course / "downloaded" / assignment / "archive"
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(archive, target / archive.name)
-    app = ZipCollectApp()
-    app.initialize(
-        [
-            assignment,
-            "--force",
-            f"--CourseDirectory.root={course}",
-            f"--FileNameCollectorPlugin.named_regexp={LMS_PATTERNS[lms]}",
-        ]
-    )
-    app.start()
-    return sorted(submissions(course, assignment))
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def checksum(folder: Path) -> str:
@@ -228,8 +220,9 @@ def summary(outcome: Outcome, ledger: Ledger) -> str:
         top = max(entry["max"] for entry in ledger.entries.values())
         quartiles = [totals[int(q * (len(totals) - 1))] for q in (0, 0.25, 0.5, 0.75, 1)]
         lines.append(
-            f"Scores of {len(totals)} students (of {top:g}): min {quartiles[0]:g}, quartiles "
-            f"{quartiles[1]:g} / {quartiles[2]:g} / {quartiles[3]:g}, max {quartiles[4]:g}"
+            f"Scores of {len(totals)} students, out of {top:g} points: min {quartiles[0]:g}, "
+            f"quartiles {quartiles[1]:g} / {quartiles[2]:g} / {quartiles[3]:g}, "
+            f"max {quartiles[4]:g}"
         )
     lines += [f"Wrote {path}" for path in outcome.outputs if path.suffix != ".png"]
     return "\n".join(lines)
@@ -261,21 +254,27 @@ def _execute_all(settings, todo: list[str], students: dict[str, Path], jobs: int
                             yield worker.Execution(
                                 student, "failed", problems=["the grading worker crashed twice"]
                             )
+                    except Exception as problem:  # e.g. a result that could not be sent back
+                        yield worker.Execution(
+                            student, "failed", problems=[f"{type(problem).__name__}: {problem}"]
+                        )
         for slot in range(jobs):
             shutil.rmtree(settings.scratch / f"worker-{slot}", ignore_errors=True)
 
 
 def _record(writer: Writer, execution, checksums: dict, ledger: Ledger) -> dict:
+    """The ledger entry of one student; whatever goes wrong marks that student, never the run."""
     student = execution.student
     previous = ledger.entries.get(student, {})
     unchanged = previous.get("checksum") == checksums[student]
-    status = _status(execution)
     problems = list(execution.problems)
     try:
+        status = _status(execution)
         recorded = writer.record(student, execution.staged, unchanged)
     except Exception as problem:
         status, recorded = "failed", None
-        problems.append(f"recording failed: {str(problem).strip().splitlines()[-1][:200]}")
+        last = (str(problem).strip().splitlines() or [type(problem).__name__])[-1]
+        problems.append(f"recording failed: {last[:200]}")
     scores = {}
     for score in recorded.scores if recorded else []:
         scores[score.question] = {
@@ -342,7 +341,12 @@ def _feedback(settings, students: list[str], jobs: int, log) -> list[Path]:
         slots.put(slot)
     written = []
     with ProcessPoolExecutor(jobs, context, worker.start, (settings, slots)) as pool:
-        for student, ok, error in pool.map(worker.feedback, students):
+        futures = {pool.submit(worker.feedback, student): student for student in students}
+        for future in futures:
+            try:
+                student, ok, error = future.result()
+            except Exception as problem:  # a crashed worker: that student has no feedback page
+                student, ok, error = futures[future], False, f"{type(problem).__name__}"
             if ok:
                 written.append(settings.course / "feedback" / student / settings.assignment)
             else:

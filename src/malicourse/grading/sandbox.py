@@ -67,8 +67,9 @@ def command(
 ) -> list[str]:
     """The argv that runs ``cmd`` (a kernel) inside a sandbox."""
     options = [f"--{key.replace('_', '-')}={value}" for key, value in asdict(limits).items()]
+    # -I: the launcher runs as the grader, in the submission's folder: never import from there.
     return [
-        sys.executable, "-m", MODULE, f"--uid={uid}", f"--submission={submission}",
+        sys.executable, "-I", "-m", MODULE, f"--uid={uid}", f"--submission={submission}",
         f"--connection={connection}", f"--course={course}", f"--state={state}", *options,
         "--", *cmd,
     ]  # fmt: skip
@@ -81,7 +82,9 @@ def check_available() -> None:
             "Grading needs bubblewrap to isolate submissions: install the Debian/Ubuntu package "
             "'bubblewrap' (make setup-test does it), then run the command again."
         )
-    probe = subprocess.run(_bwrap_base(os.geteuid() == 0) + ["--", "/usr/bin/true"], capture_output=True)
+    probe = subprocess.run(
+        [*_bwrap_base(os.geteuid() == 0), "--", "/usr/bin/true"], capture_output=True
+    )
     if probe.returncode != 0:
         raise SandboxUnavailable(
             "bubblewrap cannot create namespaces for this user here ("
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     _limit(args, separate_user=os.geteuid() == 0)
     read, write = os.pipe()
     bwrap = [*_bwrap_base(os.geteuid() == 0), "--info-fd", str(write), *_view(args)]
-    inner = [sys.executable, "-m", MODULE, "--inner", *(argv if argv is not None else sys.argv[1:])]
+    inner = [sys.executable, "-I", "-m", MODULE, "--inner", *(argv or sys.argv[1:])]
     # Interrupts reach the kernel as messages (interrupt_mode "message"): signals to this
     # launcher must not stop bwrap, whose death ends the sandbox.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -133,8 +136,9 @@ def _bwrap_base(root: bool) -> list[str]:
             base += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             base += ["--ro-bind", str(path), str(path)]
-    if Path("/etc/ld.so.cache").is_file():
-        base += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    for shared in ("/etc/ld.so.cache", "/etc/fonts"):  # libraries and fonts, nothing private
+        if Path(shared).exists():
+            base += ["--ro-bind", shared, shared]
     if root:  # just enough to become the sandbox's own user, then nothing
         base += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
         base += ["--cap-add", "CAP_CHOWN"]
@@ -154,15 +158,22 @@ def _view(args) -> list[str]:
         package,
         *(course / name for name in STUDENT_VISIBLE if (course / name).is_dir()),
     ]
-    view = []
-    covered = {p for path in shown for p in path.parents if not any(p == s or s in p.parents for s in shown)}
-    for parent in sorted(covered - {Path("/")}, key=lambda p: len(p.parts)):
+    # Fresh tmpfs first: a course kept under /tmp is then bound on top of the new /tmp.
+    view = [
+        "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm",
+    ]  # fmt: skip
+    parents = {
+        parent
+        for path in shown
+        for parent in path.parents
+        if not any(parent == other or other in parent.parents for other in shown)
+    }
+    for parent in sorted(parents - {Path("/"), Path("/tmp")}, key=lambda p: len(p.parts)):
         view += ["--perms", "0755", "--dir", str(parent)]
     for path in sorted(set(shown), key=lambda p: len(p.parts)):
         view += ["--ro-bind", str(path), str(path)]
     view += [
-        "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/tmp",
-        "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm",
         "--perms", "0777", "--size", str(args.workdir_bytes), "--tmpfs", str(WORK),
         "--perms", "0777", "--size", str(1 << 20), "--tmpfs", str(KERNEL),
         "--ro-bind", str(Path(args.submission).resolve()), str(SUBMISSION),
@@ -190,7 +201,9 @@ def _inner(args) -> None:
         os.setgroups([])
         os.setgid(args.uid)
         os.setuid(args.uid)
-    cmd = [str(KERNEL / "connection.json") if part == args.connection else part for part in args.cmd]
+    cmd = [
+        str(KERNEL / "connection.json") if part == args.connection else part for part in args.cmd
+    ]
     environment = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(home),

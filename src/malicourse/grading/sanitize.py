@@ -18,6 +18,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff
 
 
 class SanitizeStudentHTML(Preprocessor):
+    enabled = True
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
             cell.source = safe_markdown(cell.source)

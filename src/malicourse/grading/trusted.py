@@ -127,7 +127,9 @@ class Plan:
                 with contextlib.redirect_stdout(io.StringIO()):
                     exec(compile(test.source, test.grade_id, "exec"), namespace)
             except Exception as error:
-                raise PlanError(f"{test.grade_id}: the solution fails its own test: {error}") from None
+                raise PlanError(
+                    f"{test.grade_id}: the solution fails its own test: {error}"
+                ) from None
             for name in set(test.names) & functions:
                 namespace[name] = namespace[name].function
 
@@ -157,7 +159,10 @@ class _Replayed:
 
     def __init__(self, name: str, calls: list[list], results: list):
         self.name = name
-        self.results = {json.dumps(args, sort_keys=True): result for args, result in zip(calls, results)}
+        self.results = {
+            json.dumps(args, sort_keys=True): result
+            for args, result in zip(calls, results, strict=True)
+        }
 
     def __call__(self, *arguments):
         key = json.dumps([_encode_argument(a) for a in arguments], sort_keys=True)
@@ -188,8 +193,12 @@ def _run_one(test: TestCell, payload: dict, namespace: dict) -> list:
     for name in test.names:
         sent = payload.get(name)
         if type(sent) is not dict:
-            return [_hint(f"{name} had no value when this check ran: did the answer cell above "
-                          "raise an error, or is the name spelt differently?")]
+            return [
+                _hint(
+                    f"{name} had no value when this check ran: did the answer cell above "
+                    "raise an error, or is the name spelt differently?"
+                )
+            ]
         try:
             if "calls" in sent:
                 calls = test.calls.get(name, [])

@@ -2,10 +2,10 @@
 
 For each student the worker runs nbgrader's own ``Autograde`` (sanitize, execute, clean up)
 in a private course folder of its own: a copy of the submission, a private copy of the
-gradebook (nbgrader restores the test cells from it), :class:`.execute.IsolatedExecute` in
-place of nbgrader's execution step (student cells in the sandbox, tests in this process), and
-:class:`.sanitize.SanitizeStudentHTML`. It writes nothing that counts: the executed notebooks
-go to a staging folder, and the single writer in the parent process records the grades.
+gradebook (nbgrader restores the test cells from it), and :class:`.execute.IsolatedExecute`
+in place of nbgrader's execution step (student cells in the sandbox, tests in this process).
+It writes nothing that counts: the executed notebooks go to a staging folder, and the single
+writer in the parent process records the grades and sanitizes what the formgrader will show.
 Every step for a student is guarded: whatever a submission does, the worker reports on it and
 takes the next one.
 """
@@ -125,7 +125,6 @@ def _autograde(student: str) -> dict:
     from nbgrader.preprocessors import CheckCellMetadata, IgnorePattern, LimitOutput
 
     from .execute import IsolatedExecute
-    from .sanitize import SanitizeStudentHTML
 
     settings: Settings = _worker["settings"]
     home: Path = _worker["home"]
@@ -140,7 +139,6 @@ def _autograde(student: str) -> dict:
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
-        SanitizeStudentHTML,
         CheckCellMetadata,
     ]
     config.IsolatedExecute.timeout = settings.cell_timeout
