@@ -76,6 +76,21 @@ def _grade(args: argparse.Namespace) -> int:
     return 0 if outcome.statuses.get("failed", 0) == 0 else 1
 
 
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .selfcheck import check, report
+
+    notebook = Path(args.notebook).resolve() if args.notebook else None
+    try:
+        results = check(args.assignment, notebook)
+    except (FileNotFoundError, SystemExit) as problem:
+        print(problem)
+        return 2
+    print(report(args.assignment, results))
+    return 0 if all(r.by_hand or r.score == r.max_score for r in results) else 1
+
+
 def _release(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -160,6 +175,18 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback")
     grade.add_argument("--quiet", action="store_true", help="only the summary")
     grade.set_defaults(run=_grade)
+    check = commands.add_parser(
+        "check",
+        help="grade your saved notebook with the hidden tests, as your instructor would",
+        description="Grade your saved notebook of an exercise set with the same grader and "
+        "hidden tests as your instructor, and show the points and hints per question (never "
+        "the tests). Save the notebook first. By default it checks "
+        "exercises/<set>/<set>.ipynb; to check a copy kept elsewhere, give --notebook PATH "
+        "(its <set>.answers.json is read from the same folder).",
+    )
+    check.add_argument("assignment", help="the exercise set, e.g. 01_intervention")
+    check.add_argument("--notebook", help="the notebook to check, if not the one in exercises/")
+    check.set_defaults(run=_check)
     release = commands.add_parser(
         "release", help="build the student bundle (no solutions, no hidden tests, no gradebook)"
     )

@@ -23,6 +23,7 @@ COUNTER_ARGUMENTS: dict[str, tuple[str, ...]] = {
     ),
     "kidal 2013": (
         "france24-2013-01-28-mnla-controls-kidal",
+        "rfi-2013-02-02-hollande-timbuktu",
         "sauress-alsharq-2013-french-kidal-malian-army-absent",
         "france24-2013-04-19-who-controls-kidal",
         "digitaljournal-2013-05-13-kidal-mnla",

@@ -14,9 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .answers import ANSWER_KEY
 from .course import UNITS, course_root
-
-ANSWER_KEY = "answer_key.json"
 
 
 def set_names() -> list[str]:

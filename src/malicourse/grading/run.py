@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -58,6 +59,8 @@ class Outcome:
 
 def grade(options: Options, log=print) -> Outcome:
     began = time.monotonic()
+    # nbgrader runs `alembic` from PATH: this environment's, even when it is not activated.
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
     course = options.course.resolve()
     db_url = options.db_url or f"sqlite:///{course / 'gradebook.db'}"
     students = submissions(course, options.assignment)
