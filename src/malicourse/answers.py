@@ -16,7 +16,6 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 ANSWER_KEY = "answer_key.json"
 
 
@@ -52,4 +51,5 @@ class AnswerBook:
         )
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; graders and hub exchanges must read it
         os.replace(temporary, self.path)

@@ -5,24 +5,36 @@ fields, enums, primary and foreign keys, checksums, and each resource's row cons
 (its ``checks``). The one rule frictionless cannot express, a foreign key held in a
 semicolon-separated list (``source_ids``), is a frictionless check defined here.
 Any problem raises :class:`DataError` naming the file, the row, the column and what was expected.
+
+Validating takes frictionless about a second and a half, reading the files with pandas a
+hundredth of that. So :func:`load` validates each *content* once: after a clean validation the
+SHA-256 of the manifest and of every file is recorded in a small cache file (see
+:func:`cache_dir`), and a later load of byte-identical files skips frictionless. Any changed
+byte gives a new digest, hence a full validation with the same errors. :func:`validate` always
+validates, and so does anything run by pytest, unless it names a cache folder explicitly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import attrs
 import pandas as pd
-from frictionless import Check, Checklist, Package, errors
 
 from .course import course_root
 
 MANIFEST = "datapackage.json"
 SOURCES = "sources"
+CACHE_ENV = "MALICOURSE_CACHE_DIR"
+CACHE_FILE = "validated-data.json"
+_CACHE_KEEP = 20  # digests remembered: enough for a few checkouts and edits
 
 
 class DataError(ValueError):
@@ -47,8 +59,34 @@ def load(name: str, folder: Path | None = None) -> pd.DataFrame:
 
 
 def validate(folder: Path | None = None) -> None:
-    """Check every table against the data package; raise DataError listing what is wrong."""
-    _validated((folder or data_dir()).resolve())
+    """Check every table against the data package; raise DataError listing what is wrong.
+
+    Always runs the full validation, whatever the cache says.
+    """
+    folder = (folder or data_dir()).resolve()
+    _check_with_frictionless(folder)
+    digest, _ = _content(folder)
+    _remember_valid(digest)
+
+
+def cache_dir() -> Path | None:
+    """Where :func:`load` remembers which contents validated cleanly; None: do not remember.
+
+    ``MALICOURSE_CACHE_DIR`` wins (``off`` turns the cache off). Under pytest, with no folder
+    named explicitly, nothing is remembered, so the test suite validates on every run.
+    Otherwise the user's cache folder, e.g. ``~/.cache/malicourse`` on Linux.
+    """
+    explicit = os.environ.get(CACHE_ENV, "").strip()
+    if explicit:
+        return None if explicit.lower() in {"off", "none", "0"} else Path(explicit).expanduser()
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        return None
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - platformdirs comes with jupyter_core
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "malicourse"
+    return Path(user_cache_dir("malicourse", appauthor=False))
 
 
 def sources_for(source_ids: str | pd.Series, folder: Path | None = None) -> pd.DataFrame:
@@ -94,23 +132,30 @@ def write_manifest_checksums(folder: Path | None = None) -> list[str]:
 # --- validation -------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False)
-class source_ids_resolve(Check):
-    """Every id in a semicolon-separated ``source_ids`` cell names a row of sources.csv."""
+def _source_ids_check(known: frozenset[str]):
+    """A frictionless check: every id in a ``source_ids`` cell names a row of sources.csv.
 
-    type = "source-ids-resolve"
-    Errors = (errors.ConstraintError,)
-    known: frozenset[str] = frozenset()
+    Built on demand so that importing this module does not import frictionless (0.2 s).
+    """
+    import attrs
+    from frictionless import Check, errors
 
-    def validate_row(self, row):
-        cell = row["source_ids"]
-        unknown = [sid for sid in (cell or "").split(";") if sid and sid not in self.known]
-        if unknown:
-            yield errors.ConstraintError.from_row(
-                row,
-                note=f"unknown source {', '.join(map(repr, unknown))}: add it to sources.csv",
-                field_name="source_ids",
-            )
+    @attrs.define(kw_only=True, repr=False)
+    class source_ids_resolve(Check):
+        type = "source-ids-resolve"
+        Errors = (errors.ConstraintError,)
+
+        def validate_row(self, row):
+            cell = row["source_ids"]
+            unknown = [sid for sid in (cell or "").split(";") if sid and sid not in known]
+            if unknown:
+                yield errors.ConstraintError.from_row(
+                    row,
+                    note=f"unknown source {', '.join(map(repr, unknown))}: add it to sources.csv",
+                    field_name="source_ids",
+                )
+
+    return source_ids_resolve()
 
 
 @dataclass(frozen=True)
@@ -126,9 +171,12 @@ def _validated(folder: Path) -> _Validated:
     signature = _signature(folder)
     cached = _CACHE.get(folder)
     if cached is None or cached.signature != signature:
-        _check_with_frictionless(folder)
-        manifest = _manifest(folder)
-        tables = {r["name"]: _read_typed(folder, r) for r in manifest["resources"]}
+        digest, contents = _content(folder)
+        if digest not in _remembered():
+            _check_with_frictionless(folder)
+            _remember_valid(digest)
+        manifest = json.loads(contents[MANIFEST])
+        tables = {r["name"]: _read_typed(contents[r["path"]], r) for r in manifest["resources"]}
         cached = _CACHE[folder] = _Validated(signature, tables)
     return cached
 
@@ -136,6 +184,71 @@ def _validated(folder: Path) -> _Validated:
 def _signature(folder: Path) -> tuple:
     files = [*sorted(folder.glob("*.csv")), folder / MANIFEST]
     return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+
+def _content(folder: Path) -> tuple[str, dict[str, bytes]]:
+    """The bytes of the manifest and of every file it lists, and one SHA-256 over all of them.
+
+    The digest also covers this module's source and frictionless's version: a change to the
+    rules re-validates too. Tables are then read from these same bytes, so what was validated
+    is what is loaded even if a file changes in between.
+    """
+    _manifest(folder)  # a clear DataError if the manifest is missing or not JSON
+    contents = {MANIFEST: (folder / MANIFEST).read_bytes()}
+    for resource in json.loads(contents[MANIFEST])["resources"]:
+        path = folder / resource["path"]
+        if not path.is_file():
+            raise DataError(f"{path} is missing")
+        contents[resource["path"]] = path.read_bytes()
+    digest = hashlib.sha256(_rules_version().encode())
+    for name in sorted(contents):
+        content = contents[name]
+        digest.update(f"\0{name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest(), contents
+
+
+def _rules_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        frictionless_version = version("frictionless")
+    except PackageNotFoundError:  # pragma: no cover
+        frictionless_version = "?"
+    rules = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"frictionless {frictionless_version}; data.py {rules}"
+
+
+def _remembered() -> list[str]:
+    """Digests of contents that validated cleanly; empty if there is no readable cache."""
+    folder = cache_dir()
+    if folder is None:
+        return []
+    try:
+        known = json.loads((folder / CACHE_FILE).read_text(encoding="utf-8"))["validated"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [d for d in known if isinstance(d, str)] if isinstance(known, list) else []
+
+
+def _remember_valid(digest: str) -> None:
+    """Record a clean validation; a read-only or missing cache folder just means no record."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    known = [digest, *(d for d in _remembered() if d != digest)][:_CACHE_KEEP]
+    text = json.dumps({"about": "malicourse: data contents that validated", "validated": known})
+    temporary = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".validated-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, folder / CACHE_FILE)  # atomic: readers never see half a file
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _manifest(folder: Path) -> dict:
@@ -149,6 +262,8 @@ def _manifest(folder: Path) -> dict:
 
 
 def _check_with_frictionless(folder: Path) -> None:
+    from frictionless import Checklist, Package
+
     manifest = _manifest(folder)
     for resource in manifest["resources"]:
         if not (folder / resource["path"]).is_file():
@@ -162,13 +277,14 @@ def _check_with_frictionless(folder: Path) -> None:
         declared = manifest_resource(manifest, resource.name).get("checks", [])
         checklist = Checklist.from_descriptor({"checks": declared})
         if "source_ids" in resource.schema.field_names:
-            checklist.add_check(source_ids_resolve(known=known))
+            checklist.add_check(_source_ids_check(known))
         report = resource.validate(checklist=checklist, limit_errors=20)
         path = folder / resource.path
         problems += [
             _explain(path, resource, error) for task in report.tasks for error in task.errors
         ]
         problems += [f"{path}: {error.message}" for error in report.errors]
+    problems = list(dict.fromkeys(problems))  # a header problem is reported once per row
     if problems:
         shown = problems[:20]
         more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -217,8 +333,8 @@ def _header_problem(path: Path, expected: list[str]) -> str:
     return f"columns out of order {wanted}"
 
 
-def _read_typed(folder: Path, resource: dict) -> pd.DataFrame:
-    frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False, na_values=[""])
+def _read_typed(content: bytes, resource: dict) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, na_values=[""])
     for field in resource["schema"]["fields"]:
         name, kind = field["name"], field["type"]
         enum = field.get("constraints", {}).get("enum")

@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from .course import UNITS, course_root
@@ -46,18 +47,32 @@ LEAK = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN TE
 
 
 def build(out: Path, root: Path | None = None) -> tuple[Path, Path]:
-    """Write ``out/mali-course/`` and ``out/mali-course.zip``; refuse if anything leaks."""
+    """Write ``out/mali-course/`` and ``out/mali-course.zip``; refuse if anything leaks.
+
+    The bundle is made from what is committed (``git archive HEAD``; a folder that is not a git
+    checkout is taken as it is), and its exercise sets must be exactly what nbgrader generates
+    from the committed solutions: an instructor's own answers or outputs never reach students.
+    """
     root = root or course_root()
     folder = out / BUNDLE
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    ignore = shutil.ignore_patterns(*EXCLUDED)
-    for name in INCLUDED:
-        source = root / name
-        if source.is_dir():
-            shutil.copytree(source, folder / name, ignore=ignore)
-        elif source.is_file():
-            shutil.copy(source, folder / name)
+    with tempfile.TemporaryDirectory(prefix="malicourse-release-") as scratch:
+        snapshot = _committed(root, Path(scratch) / "snapshot")
+        stale = _differs_from_generated(snapshot, Path(scratch) / "generated")
+        if stale:
+            shutil.rmtree(folder)
+            raise RuntimeError(
+                "exercises/ differs from what solutions/ generates (run `make exercises` and "
+                "commit):\n" + "\n".join(stale)
+            )
+        ignore = shutil.ignore_patterns(*EXCLUDED)
+        for name in INCLUDED:
+            source = snapshot / name
+            if source.is_dir():
+                shutil.copytree(source, folder / name, ignore=ignore)
+            elif source.is_file():
+                shutil.copy(source, folder / name)
     (folder / "README.md").write_text(student_readme())
     (folder / ROLE_FILE).write_text("student\n")
     found = leaks(folder)
@@ -66,6 +81,44 @@ def build(out: Path, root: Path | None = None) -> tuple[Path, Path]:
         raise RuntimeError("The bundle would leak instructor material:\n" + "\n".join(found))
     archive = shutil.make_archive(str(out / BUNDLE), "zip", root_dir=out, base_dir=BUNDLE)
     return folder, Path(archive)
+
+
+def _committed(root: Path, target: Path) -> Path:
+    """The committed tree of ``root`` (or ``root`` itself when it is not a git checkout)."""
+    inside = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True
+    )
+    if inside.returncode != 0 or Path(inside.stdout.strip()).resolve() != root.resolve():
+        shutil.copytree(root, target, ignore=shutil.ignore_patterns(".venv", ".git"))
+        return target
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", "HEAD"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def _differs_from_generated(snapshot: Path, scratch: Path) -> list[str]:
+    """The exercise files of ``snapshot`` that nbgrader would not generate from its solutions."""
+    from .exercises import generate
+
+    shutil.copytree(snapshot, scratch)
+    shutil.rmtree(scratch / "exercises", ignore_errors=True)
+    sources = scratch / "solutions"
+    names = sorted(p.name for p in sources.iterdir() if p.is_dir()) if sources.is_dir() else []
+    if names:
+        generate(names, root=scratch)
+    given, fresh = snapshot / "exercises", scratch / "exercises"
+    files = {p.relative_to(given) for p in given.rglob("*") if p.is_file()}
+    files |= {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    return [
+        f"exercises/{path.as_posix()}"
+        for path in sorted(files)
+        if not (given / path).is_file()
+        or not (fresh / path).is_file()
+        or (given / path).read_bytes() != (fresh / path).read_bytes()
+    ]
 
 
 def leaks(folder: Path) -> list[str]:
@@ -88,11 +141,11 @@ def leaks(folder: Path) -> list[str]:
     return found
 
 
-def apply_role(root: Path | None = None, level: str = "sys-prefix") -> str:
+def apply_role(root: Path | None = None, level: str = "sys_prefix") -> str:
     """Disable the instructor's extensions when this copy of the course is a student's.
 
-    ``level`` is where the switch is written: the environment (``sys-prefix``) or the user's
-    Jupyter configuration (``user``).
+    ``level`` is where the switch is written: the environment (``sys_prefix``, the spelling
+    JupyterLab 4 accepts) or the user's Jupyter configuration (``user``).
     """
     root = root or course_root()
     role_file = root / ROLE_FILE
@@ -117,7 +170,7 @@ def apply_role(root: Path | None = None, level: str = "sys-prefix") -> str:
     from jupyter_core.paths import jupyter_config_dir
 
     config = (
-        Path(sys.prefix, "etc", "jupyter") if level == "sys-prefix" else Path(jupyter_config_dir())
+        Path(sys.prefix, "etc", "jupyter") if level == "sys_prefix" else Path(jupyter_config_dir())
     )
     drop_in = config / "jupyter_server_config.d" / "zz-malicourse-student.json"
     drop_in.parent.mkdir(parents=True, exist_ok=True)

@@ -36,13 +36,13 @@ class QuestionResult:
 
 def check(assignment: str, notebook: Path | None = None, root: Path | None = None) -> list:
     """Grade one saved notebook; [] when this copy has no hidden tests (a student bundle)."""
-    from .grading.gradebook import Writer
-    from .grading.run import Options, grade
-
     root = root or course_root()
     source = root / "solutions" / assignment
     if not source.is_dir():
         return []
+    from .grading.gradebook import Writer  # not in a student bundle
+    from .grading.run import Options, grade
+
     notebook = notebook or root / "exercises" / assignment / f"{assignment}.ipynb"
     if not notebook.is_file():
         raise FileNotFoundError(f"There is no saved notebook at {notebook}.")

@@ -3,13 +3,20 @@
 An :class:`Explorer` recomputes and redraws whenever a control changes. It keeps what it last
 computed (``result``) and showed (``views``), so tests drive the controls from code and check
 both. A choice that cannot work shows a hint where the figure would be, never a traceback.
-Every control is a standard ipywidget: reachable with Tab and operated with the arrow keys.
+Every control is a standard ipywidget: reachable with Tab and operated with the arrow keys,
+and sized to its text so that no description, option or readout is cut off.
+
+A move must feel instant, so an explorer remembers what it computed and drew for each control
+state it has seen (moving back costs nothing), and its figures are views that update their
+artists rather than new figures (see :mod:`malicourse.figures`).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from types import SimpleNamespace
 
 import ipywidgets as W
@@ -23,15 +30,53 @@ from .answers import AnswerBook
 from .data import load
 
 WIDE = {"description_width": "initial"}
+CHAR_PX = 7.5  # a generous average character width at the widgets' 13px font
+LABEL_GAP_PX = 12  # between a description and its control
+
+
+def text_px(text: str) -> int:
+    """A width in pixels that holds ``text`` in the widgets' font, with room to spare."""
+    return int(len(str(text)) * CHAR_PX) + 4
+
+
+def fitted(kind: str, description: str = "", labels: Iterable[str] = ()) -> W.Layout:
+    """A layout wide enough for the description and the longest option of a control.
+
+    ``kind`` adds what the control itself needs: a dropdown's arrow, a list's scroll bar.
+    """
+    extra = {"dropdown": 44, "select": 32, "checkbox": 36, "text": 24}[kind]
+    longest = max((text_px(label) for label in labels), default=0)
+    label = text_px(description) + LABEL_GAP_PX if description else 0
+    return W.Layout(width=f"{label + longest + extra}px", max_width="100%")
+
+
+def table_view(frame: pd.DataFrame) -> HTML:
+    """A table as a student should see it: no index column, dates as dates, plain numbers."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    return HTML(
+        shown.to_html(index=False, na_rep="–", float_format=lambda v: f"{v:,.2f}", border=0)
+    )
 
 
 class Explorer:
-    def __init__(self, controls: dict[str, W.ValueWidget], compute: Callable, draw: Callable):
+    def __init__(
+        self,
+        controls: dict[str, W.ValueWidget],
+        compute: Callable,
+        draw: Callable,
+        *,
+        remember: int = 64,
+    ):
         self.controls, self.compute, self.draw = controls, compute, draw
         self.hint = W.HTML()
         self.output = W.Output()
         self.result: pd.DataFrame | dict | None = None
         self.views: list = []
+        self.remember = remember
+        self._seen: OrderedDict = OrderedDict()
         for control in controls.values():
             control.observe(lambda _change: self.refresh(), names="value")
         self.refresh()
@@ -41,13 +86,27 @@ class Explorer:
         return {name: control.value for name, control in self.controls.items()}
 
     def refresh(self) -> None:
-        try:
-            self.result = self.compute(**self.values)
-            self.views = self.draw(self.result, **self.values)
+        values = self.values
+        key = _state(values)
+        if key is not None and key in self._seen:
+            self._seen.move_to_end(key)
+            self.result, self.views = self._seen[key]
+            for view in self.views:
+                if isinstance(view, figures.Chart):
+                    view.restore()
             self.hint.value = ""
-        except CourseInputError as problem:
-            self.result, self.views = None, []
-            self.hint.value = f"<b>Hint:</b> {html.escape(str(problem))}"
+        else:
+            try:
+                self.result = self.compute(**values)
+                self.views = self.draw(self.result, **values)
+                self.hint.value = ""
+                if key is not None and self.remember:
+                    self._seen[key] = (self.result, self.views)
+                    while len(self._seen) > self.remember:
+                        self._seen.popitem(last=False)
+            except CourseInputError as problem:
+                self.result, self.views = None, []
+                self.hint.value = f"<b>Hint:</b> {html.escape(str(problem))}"
         if get_ipython() is None:  # no front end to show anything to (e.g. unit tests)
             return
         with self.output:
@@ -62,6 +121,16 @@ class Explorer:
 
     def _ipython_display_(self) -> None:
         display(self.widget)
+
+
+def _state(values: dict):
+    """A hashable key for a control state, or None if a value cannot be one."""
+    key = tuple(values.items())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _tables(*names: str) -> SimpleNamespace:
@@ -83,11 +152,15 @@ def presence_explorer(on: str = "2016-06-01") -> Explorer:
         value=pd.Timestamp(on),
         description="Date:",
         continuous_update=False,
-        layout=W.Layout(width="520px"),
+        style=WIDE,
+        layout=W.Layout(width="560px"),
     )
 
     def compute(on):
         return analysis.operations_present(t.operations, t.personnel, on)
+
+    timeline = figures.TimelineView(t.operations, t.sources)
+    personnel = figures.PersonnelView(t.sources, t.personnel)
 
     def draw(present, on):
         columns = [
@@ -100,11 +173,10 @@ def presence_explorer(on: str = "2016-06-01") -> Explorer:
             "measure",
             "observed_on",
         ]
-        table = present[columns]
         return [
-            figures.personnel_present(present, t.sources, t.personnel, on),
-            figures.operations_timeline(t.operations, t.sources, on=on),
-            table,
+            personnel.update(present, on, live=True),
+            timeline.at(on),
+            table_view(present[columns]),
         ]
 
     return Explorer({"on": slider}, compute, draw)
@@ -117,41 +189,85 @@ def spending_explorer(
     actors=("UN", "France", "EU", "regional", "US"), years=(2013, 2022)
 ) -> Explorer:
     """Toggle actors, choose the measure and the years: spending with its uncertainty."""
-    t = _tables("costs", "operations", "economy", "sources")
+    t = _tables("costs", "operations", "economy", "sources", "exchange_rates")
+    measures = [(label, key) for key, label in analysis.MEASURES.items()]
+    sahel_label = "Include amounts that cover the whole Sahel"
     controls = {
         "actors": W.SelectMultiple(
-            options=figures.ACTORS, value=tuple(actors), rows=7, description="Actors:", style=WIDE
+            options=figures.ACTORS,
+            value=tuple(actors),
+            rows=7,
+            description="Actors:",
+            style=WIDE,
+            layout=fitted("select", "Actors:", figures.ACTORS),
         ),
         "measure": W.Dropdown(
-            options=[(label, key) for key, label in analysis.MEASURES.items()],
+            options=measures,
             value="usd",
             description="Measure:",
+            style=WIDE,
+            layout=fitted("dropdown", "Measure:", [label for label, _ in measures]),
         ),
         "years": W.IntRangeSlider(
-            min=2012, max=2025, value=years, description="Years:", continuous_update=False
+            min=2012,
+            max=2025,
+            value=years,
+            description="Years:",
+            continuous_update=False,
+            style=WIDE,
+            layout=W.Layout(width="440px"),
         ),
         "include_sahel_wide": W.Checkbox(
-            value=True, description="Include amounts that cover the whole Sahel", style=WIDE
+            value=True,
+            description=sahel_label,
+            indent=False,
+            style=WIDE,
+            layout=fitted("checkbox", labels=[sahel_label]),
         ),
     }
+    every_year = (controls["years"].min, controls["years"].max)
 
-    def compute(actors, measure, years, include_sahel_wide):
+    @lru_cache(maxsize=32)
+    def all_years(actors, measure, include_sahel_wide):
+        if measure != "usd":  # the same dollars, divided by GDP or population
+            dollars = all_years(actors, "usd", include_sahel_wide)
+            return analysis._in_measure(dollars, t.economy, measure)
         return analysis.yearly_spending(
             t.costs,
             t.operations,
             t.economy,
             actors=actors,
-            years=years,
+            years=every_year,
             measure=measure,
             include_sahel_wide=include_sahel_wide,
         )
+
+    def compute(actors, measure, years, include_sahel_wide):
+        # Each year's row depends on that year alone, so the years in range are a slice of
+        # the whole series, computed once per choice of actors and scope (in dollars; the
+        # other measures divide it). Tests check that this equals yearly_spending itself.
+        first, last = analysis.check_years(years)
+        if not every_year[0] <= first <= last <= every_year[1]:
+            return analysis.yearly_spending(
+                t.costs,
+                t.operations,
+                t.economy,
+                actors=actors,
+                years=years,
+                measure=measure,
+                include_sahel_wide=include_sahel_wide,
+            )
+        spending = all_years(tuple(actors), measure, include_sahel_wide)
+        return spending[spending["year"].between(first, last)].reset_index(drop=True)
+
+    view = figures.SpendingView(t.sources, t.costs, operations=t.operations, rates=t.exchange_rates)
 
     def draw(spending, measure, **_):
         gaps = spending[spending["missing"] != ""][["year", "actor_type", "missing"]]
         note = HTML(
             f"<b>Not in the totals</b> (no cost figure for part of the year): {len(gaps)} cells"
         )
-        return [figures.spending_over_time(spending, t.sources, t.costs, measure), note, gaps]
+        return [view.update(spending, measure, live=True), note, table_view(gaps)]
 
     return Explorer(controls, compute, draw)
 
@@ -172,11 +288,24 @@ def coup_explorer(
             rows=8,
             description="Countries:",
             style=WIDE,
+            layout=fitted("select", "Countries:", names["name"]),
         ),
         "years": W.IntRangeSlider(
-            min=1960, max=2025, value=years, description="Years:", continuous_update=False
+            min=1960,
+            max=2025,
+            value=years,
+            description="Years:",
+            continuous_update=False,
+            style=WIDE,
+            layout=W.Layout(width="440px"),
         ),
-        "include_failed": W.Checkbox(value=True, description="Include failed attempts", style=WIDE),
+        "include_failed": W.Checkbox(
+            value=True,
+            description="Include failed attempts",
+            indent=False,
+            style=WIDE,
+            layout=fitted("checkbox", labels=["Include failed attempts"]),
+        ),
     }
 
     def compute(country_codes, years, include_failed):
@@ -188,9 +317,11 @@ def coup_explorer(
             include_failed=include_failed,
         )
 
+    strip = figures.CoupView(t.sources)
+
     def draw(timeline, **_):
         intervals = analysis.intervals_between_coups(timeline)
-        return [figures.coup_strip(timeline, t.sources), intervals]
+        return [strip.update(timeline, live=True), table_view(intervals)]
 
     return Explorer(controls, compute, draw)
 
@@ -208,10 +339,11 @@ def event_explorer(event_id: str | None = None, before: int = 3, after: int = 3)
             options=options,
             value=event_id or options[len(options) // 2][1],
             description="Event:",
-            layout=W.Layout(width="620px"),
+            style=WIDE,
+            layout=fitted("dropdown", "Event:", [label for label, _ in options]),
         ),
-        "before": W.IntSlider(min=0, max=10, value=before, description="Before:"),
-        "after": W.IntSlider(min=0, max=10, value=after, description="After:"),
+        "before": W.IntSlider(min=0, max=10, value=before, description="Before:", style=WIDE),
+        "after": W.IntSlider(min=0, max=10, value=after, description="After:", style=WIDE),
     }
 
     def compute(event_id, before, after):
@@ -219,7 +351,7 @@ def event_explorer(event_id: str | None = None, before: int = 3, after: int = 3)
 
     def draw(window, **_):
         table = window[["position", "date", "category", "title", "days_from"]]
-        return [figures.events_window(window, t.sources), table]
+        return [figures.events_window(window, t.sources), table_view(table)]
 
     return Explorer(controls, compute, draw)
 
@@ -233,7 +365,11 @@ def claim_explorer(claim_id: str = "c01") -> Explorer:
     options = [(f"{r.claim_id}: {r.quote[:70]}…", r.claim_id) for r in t.claims.itertuples()]
     controls = {
         "claim_id": W.Dropdown(
-            options=options, value=claim_id, description="Claim:", layout=W.Layout(width="720px")
+            options=options,
+            value=claim_id,
+            description="Claim:",
+            style=WIDE,
+            layout=fitted("dropdown", "Claim:", [label for label, _ in options]),
         )
     }
 
@@ -249,7 +385,7 @@ def claim_explorer(claim_id: str = "c01") -> Explorer:
             f"<p><b>Reasoning:</b> {html.escape(claim.reasoning)}</p>"
             f"<p><b>Evidence tables:</b> {claim.evidence_tables}</p>"
         )
-        return [card, found["sources"]]
+        return [card, table_view(found["sources"])]
 
     return Explorer(controls, compute, draw)
 
@@ -271,6 +407,8 @@ class VerdictRecorder:
                 options=[("(not yet)", None), *[(v, v) for v in VERDICTS]],
                 value=saved.get(claim_id),
                 description=claim_id,
+                style=WIDE,
+                layout=fitted("dropdown", claim_id, ["(not yet)", *VERDICTS]),
             )
             for claim_id in claim_ids
         }
@@ -291,7 +429,8 @@ class VerdictRecorder:
 
     def _ipython_display_(self) -> None:
         grid = W.GridBox(
-            list(self.choices.values()), layout=W.Layout(grid_template_columns="repeat(3, 300px)")
+            list(self.choices.values()),
+            layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(220px, 1fr))"),
         )
         display(W.VBox([grid, self.button, self.status]))
 
@@ -307,10 +446,22 @@ class AnswerBox:
         self.book, self.question = book, question
         saved = book.get(question)
         if options is None:
-            self.input = W.Text(value=saved or "", placeholder=placeholder, description="Answer:")
+            self.input = W.Text(
+                value=saved or "",
+                placeholder=placeholder,
+                description="Answer:",
+                style=WIDE,
+                layout=fitted("text", "Answer:", [placeholder, "x" * 30]),
+            )
         else:
             choices = [("(choose)", None), *[(str(o), o) for o in options]]
-            self.input = W.Dropdown(options=choices, value=saved, description="Answer:")
+            self.input = W.Dropdown(
+                options=choices,
+                value=saved,
+                description="Answer:",
+                style=WIDE,
+                layout=fitted("dropdown", "Answer:", [label for label, _ in choices]),
+            )
         self.button = W.Button(description="Submit", button_style="primary")
         self.status = W.HTML(self._status(saved))
         self.button.on_click(lambda _: self.submit(self.input.value))
