@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BROWSER_FLAG := $(if $(NO_BROWSER),--no-browser,)
 
-.PHONY: help setup setup-test lab test lint bench doctor exercises clean
+.PHONY: help setup setup-grading setup-test lab test lint bench doctor exercises clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,9 +52,24 @@ $(CHROMIUM):
 			"(apt-get install chromium), or set CHROMIUM=/path/to/chromium." >&2; \
 	fi
 
+# Grading (and `malicourse check`) runs each submission inside bubblewrap, Debian's maintained
+# sandbox tool. Installed once with apt, like Chromium; while the file exists, make skips this.
+BWRAP ?= /usr/bin/bwrap
+
+$(BWRAP):
+	@if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || [ -n "$(SUDO)" ]; }; then \
+		echo "Installing bubblewrap for grading (apt-get install bubblewrap)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y bubblewrap; \
+	else \
+		echo "Grading and the self-check need bubblewrap at $(BWRAP): install the Debian/Ubuntu" \
+			"package 'bubblewrap' as root (apt-get install bubblewrap)." >&2; \
+	fi
+
 setup: $(VENV)/.course-installed  ## create .venv with the pinned course environment
 
-setup-test: $(VENV)/.test-installed $(CHROMIUM)  ## course environment, test tools and Chromium
+setup-grading: setup $(BWRAP)  ## course environment and bubblewrap, to grade or self-check
+
+setup-test: $(VENV)/.test-installed $(CHROMIUM) $(BWRAP)  ## course environment, test tools, Chromium, bubblewrap
 
 lab: setup  ## open the course in JupyterLab (PORT=, NO_BROWSER=1, LAB_ARGS="...")
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.root_dir=$(CURDIR) --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG) $(LAB_ARGS)
@@ -73,6 +88,12 @@ doctor: setup  ## check the environment and say in plain words what is wrong
 
 exercises: setup  ## regenerate exercises/ from solutions/ with nbgrader
 	$(BIN)/malicourse exercises
+
+# JupyterHub for a class on this machine (run as root: it creates the accounts). Ctrl-C stops it.
+HUB_ARGS ?=
+.PHONY: hub
+hub: setup  ## a classroom on this machine: JupyterHub, accounts, nbgrader exchange (root; HUB_ARGS="--students 30")
+	$(BIN)/malicourse hub $(HUB_ARGS)
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

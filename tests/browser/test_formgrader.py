@@ -1,15 +1,19 @@
 """An instructor opens nbgrader's formgrader in JupyterLab and finds a submission to grade.
 
-The course directory is a scratch copy (config, solutions/ of one set, a gradebook that knows
-the assignment, one autograded submission), served by its own JupyterLab: nothing is written
-to the repository's gradebook, submitted/ or autograded/.
+The course directory is a scratch copy (config, solutions/ and data of one set, one submission
+graded with ``malicourse grade``), served by its own JupyterLab: nothing is written to the
+repository's gradebook, submitted/ or autograded/. The submission's written answer carries a
+script that would write a file through the Jupyter API with the instructor's rights: the
+formgrader must show it as text and run nothing.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
 from conftest import ROOT
 
@@ -22,6 +26,14 @@ pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 
 SET = "01_intervention"
 STUDENT = "student-a"
+OWNED = "owned-by-script.txt"
+SCRIPT = (
+    "My written answer.\n\n<script>fetch('/api/contents/" + OWNED + "', {method: 'PUT', "
+    "headers: {'Content-Type': 'application/json', 'X-XSRFToken': "
+    "(document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || ''}, "
+    "body: JSON.stringify({type: 'file', format: 'text', content: 'owned'})})</script>\n\n"
+    '<img src="missing.png" onerror="alert(1)">'
+)
 
 
 def nbgrader(*args, cwd, env):
@@ -39,10 +51,20 @@ def course_server(tmp_path_factory):
     config = (ROOT / "nbgrader_config.py").read_text()
     config += f"\nc.CourseDirectory.root = {str(course)!r}\nc.Exchange.root = {str(home)!r}\n"
     (course / "nbgrader_config.py").write_text(config)
+    shutil.copytree(ROOT / "data", course / "data")
     env = server_env(home, VENV_BIN)
     nbgrader("generate_assignment", SET, cwd=course, env=env)
-    reference_submission(SET, course / "submitted" / STUDENT / SET)
-    nbgrader("autograde", SET, cwd=course, env=env)
+    submitted = reference_submission(SET, course / "submitted" / STUDENT / SET)
+    notebook = nbformat.read(submitted / f"{SET}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "q5-answer":
+            cell.source = SCRIPT
+    nbformat.write(notebook, submitted / f"{SET}.ipynb")
+    graded = subprocess.run(
+        [str(VENV_BIN / "malicourse"), "grade", SET, "--course", str(course), "--jobs", "1"],
+        cwd=course, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stdout + graded.stderr
 
     port = free_port()
     command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", f"--port={port}"]
@@ -65,6 +87,8 @@ def course_page(course_server, page, request):
 
 def test_formgrader_lists_the_assignment_and_a_submission_to_grade(course_server, course_page):
     page = course_page
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{course_server.base}/lab?token={TOKEN}&reset")
     menu(page, "Nbgrader", "Formgrader")
     grader = page.frame_locator(".jp-MainAreaWidget iframe")
@@ -94,3 +118,12 @@ def test_formgrader_lists_the_assignment_and_a_submission_to_grade(course_server
     expect(written).to_have_value("")
     written.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "formgrader.png")
+
+    # The written answer's script is shown as text; it ran nothing and wrote nothing.
+    expect(grader.get_by_text("My written answer.")).to_be_visible()
+    expect(grader.get_by_text("fetch('/api/contents/", exact=False).first).to_be_visible()
+    page.wait_for_timeout(2000)
+    assert dialogs == []
+    assert not (course_server.root / OWNED).exists()
+    listing = page.request.get(f"{course_server.base}/api/contents?token={TOKEN}")
+    assert OWNED not in json.dumps(listing.json())
