@@ -1,5 +1,6 @@
 """The student bundle: everything a student needs, nothing an instructor keeps."""
 
+import json
 import os
 import re
 import shutil
@@ -113,6 +114,9 @@ def test_the_bundle_starts_as_a_student_gets_it(bundle, tmp_path):
         status = wait_for(f"http://127.0.0.1:{port}/api/status?token={token}", lab, seconds=600)
         assert status == 200, (tmp_path / "lab.log").read_text()[-3000:]
         assert wait_for(f"http://127.0.0.1:{port}/formgrader?token={token}", lab, 30) == 404
+        overrides = folder / ".venv" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+        news = json.loads(overrides.read_text())["@jupyterlab/apputils-extension:notification"]
+        assert news["fetchNews"] == "false"  # no news pop-up on the first screen
         jupyter = folder / ".venv" / "bin" / "jupyter"
         listed = subprocess.run(
             [jupyter, "labextension", "list"], capture_output=True, text=True, env=env

@@ -12,6 +12,7 @@ by the hidden tests, which compute that value from the course data when the work
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import numpy as np
@@ -25,6 +26,8 @@ class Hint(AssertionError):
 
 
 def number(answer, *, name: str, low: float | None = None, high: float | None = None) -> None:
+    if answer is pd.NA or answer is pd.NaT:
+        raise Hint(f"{name} is missing (NA): check for missing values before adding or dividing.")
     if type(answer) not in NUMBER_TYPES:
         raise Hint(f"{name} should be a single number, not {_kind(answer)}.")
     if not math.isfinite(float(answer)):
@@ -41,6 +44,9 @@ def table(
     if type(answer) is not pd.DataFrame:
         raise Hint(f"{name} should be a pandas DataFrame, not {_kind(answer)}.")
     missing = [c for c in columns if c not in answer.columns]
+    in_index = [c for c in missing if c in answer.index.names]
+    if in_index:
+        raise Hint(f"{name} has {', '.join(in_index)} in its index: use .reset_index().")
     if missing:
         found = ", ".join(map(str, answer.columns))
         raise Hint(f"{name} needs the column(s) {', '.join(missing)}; it has {found}.")
@@ -55,14 +61,17 @@ def table(
 
 
 def one_of(answer, options, *, name: str) -> None:
+    if type(answer) is np.str_:
+        answer = str(answer)
     if type(answer) is not str:
         raise Hint(f"{name} should be one of the listed choices as text, not {_kind(answer)}.")
     if answer not in options:
-        raise Hint(f"{name} should be one of: {', '.join(map(repr, options))}.")
+        listed = ", ".join(f"'{option}'" for option in options)
+        raise Hint(f"{name} should be one of: {listed}.")
 
 
 def day(answer, *, name: str, first: str = "1960-01-01", last: str = "2025-12-31") -> pd.Timestamp:
-    if type(answer) not in (str, pd.Timestamp):
+    if type(answer) not in (str, pd.Timestamp, datetime.date, datetime.datetime, np.datetime64):
         raise Hint(f"{name} should be a date such as '2013-01-11', not {_kind(answer)}.")
     try:
         when = pd.Timestamp(answer)
@@ -100,4 +109,9 @@ def same_table(
 
 
 def _kind(answer) -> str:
+    """What the answer is, in words a beginner can act on."""
+    if answer is None:
+        return "nothing (None): did the cell that sets it run, and does it return a value?"
+    if type(answer) is pd.Series:
+        return "a pandas Series (one column): .iloc[0] gives one value, .to_frame() a table"
     return f"a {type(answer).__name__}"

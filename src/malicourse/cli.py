@@ -102,8 +102,9 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _role(_: argparse.Namespace) -> int:
-    from .release import apply_role
+    from .release import apply_role, write_lab_settings
 
+    write_lab_settings()
     role = apply_role()
     hidden = " (formgrader and create-assignment hidden)" if role == "student" else ""
     print(f"This copy of the course is set up for: {role}{hidden}.")

@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
@@ -66,6 +67,28 @@ def execute(
     return Execution(path, notebook, time.perf_counter() - started)
 
 
+def poll_in_slices(channel_, slice_seconds: float = 0.5) -> None:
+    """Wait for a kernel message in short polls instead of one long one.
+
+    A long asyncio poll on a ZeroMQ socket can miss the wake-up for a message that has already
+    arrived (jupyter/nbclient#312), and then sleeps out the whole cell timeout: about one
+    submission in thirty stalled for 30 s while two workers ran. A fresh poll sees the message.
+    """
+    get_msg = channel_.get_msg
+
+    async def patient_get_msg(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_seconds if deadline is None else deadline - time.monotonic()
+            try:
+                return await get_msg(timeout=max(0.0, min(slice_seconds, left)))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel_.get_msg = patient_get_msg
+
+
 class _NotebookTimeout(Exception):
     def __init__(self, cell_index: int):
         self.cell_index = cell_index
@@ -74,6 +97,8 @@ class _NotebookTimeout(Exception):
 async def _run_cells(client: NotebookClient, cell_timeout: int, deadline: float) -> None:
     """nbclient's execute loop, each cell's timeout capped by what is left of the notebook's."""
     async with client.async_setup_kernel():
+        for channel in (client.kc.shell_channel, client.kc.iopub_channel):
+            poll_in_slices(channel)
         for index, cell in enumerate(client.nb.cells):
             remaining = deadline - time.perf_counter()
             if remaining <= 0:

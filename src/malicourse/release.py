@@ -141,6 +141,24 @@ def leaks(folder: Path) -> list[str]:
     return found
 
 
+# Course settings for JupyterLab, kept in the environment (never the user's home): no news
+# pop-up asking to fetch news on the first screen, no update checks.
+LAB_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
+}
+
+
+def write_lab_settings(prefix: Path | None = None) -> Path:
+    """Merge the course's JupyterLab settings into the environment's ``overrides.json``."""
+    path = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    settings = json.loads(path.read_text()) if path.is_file() else {}
+    for plugin, values in LAB_OVERRIDES.items():
+        settings.setdefault(plugin, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
+
+
 def apply_role(root: Path | None = None, level: str = "sys_prefix") -> str:
     """Disable the instructor's extensions when this copy of the course is a student's.
 

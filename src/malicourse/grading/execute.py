@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from queue import Empty
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
@@ -35,6 +34,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Enum, Integer, Unicode
 
+from ..notebooks import poll_in_slices
 from . import channel, sandbox
 from .trusted import Plan
 
@@ -142,7 +142,7 @@ class IsolatedExecute(Execute):
         self.km._connect_control_socket()
         kc = await super().async_start_new_kernel_client()
         for channel_ in (kc.shell_channel, kc.iopub_channel):
-            _poll_in_slices(channel_)
+            poll_in_slices(channel_)
         return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
@@ -207,28 +207,6 @@ class IsolatedExecute(Execute):
             outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
             self._output_bytes[cell_index] = self.max_output_bytes + 1
         return None
-
-
-def _poll_in_slices(channel_, slice_seconds: float = 0.5) -> None:
-    """Wait for a kernel message in short polls instead of one long one.
-
-    A long asyncio poll on a ZeroMQ socket can miss the wake-up for a message that has already
-    arrived (jupyter/nbclient#312), and then sleeps out the whole cell timeout: about one
-    submission in thirty stalled for 30 s while two workers ran. A fresh poll sees the message.
-    """
-    get_msg = channel_.get_msg
-
-    async def patient_get_msg(timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = slice_seconds if deadline is None else deadline - time.monotonic()
-            try:
-                return await get_msg(timeout=max(0.0, min(slice_seconds, left)))
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-    channel_.get_msg = patient_get_msg
 
 
 def _not_run(reason: str) -> NotebookNode:
