@@ -330,6 +330,8 @@ EXPECTED = {
     "beside": (0, 1, 1),
     "forger": (0, 0, 0),  # nbgrader refuses its forged cell metadata: "broken", with the reason
     "scripter": (2, 1, 1),
+    "markdown_bomb": (2, 1, 1),
+    "tokenizer_bomb": (0, 1, 1),
     "bomber": (2, 1, 1),
     "deep": (0, 0, 0),
     "wrong_colour": (2, 1, 0),
@@ -377,6 +379,8 @@ def hostile(tmp_path_factory):
     forger.cells[1].metadata["nbgrader"] = dict(forger.cells[2].metadata["nbgrader"])
     submit(course, "forger", forger)
     submit(course, "scripter", edited(essay=SCRIPT))
+    submit(course, "markdown_bomb", edited(essay="> " * 30_000 + "deep\n" + "- [" * 30_000))
+    submit(course, "tokenizer_bomb", edited(answer="answer = " + "(" * 5_000 + "42" + ")" * 5_000))
     bomber = edited()
     bomber.cells += [new_code_cell(f"print('{n}' * 400_000)") for n in range(60)]
     bomber.cells += [new_code_cell("%time pass\n" * 600)]

@@ -459,3 +459,286 @@ def claim_with_evidence(claims: pd.DataFrame, sources: pd.DataFrame, claim_id: s
 def verdict_table(claims: pd.DataFrame) -> pd.DataFrame:
     """How many claims of each type got each verdict."""
     return pd.crosstab(claims["claim_type"], claims["verdict"], margins=True, margins_name="total")
+
+
+# --- lesson 06: the human cost ----------------------------------------------------------------
+
+# The category of each fatality measure that counts everyone that measure counts (its total).
+# Human Rights Watch has no such row: its counts are per perpetrator, so a category is required.
+FATALITY_TOTALS = {
+    "battle-related deaths (UCDP)": "state-based conflict",
+    "reported fatalities (ACLED)": "all event types",
+    "civilians killed (UN human-rights reports)": "all perpetrators",
+}
+
+# One yearly series per indicator. They are shown side by side, never added: each counts a
+# different thing, in its own unit, by its own method.
+HUMAN_COST_INDICATORS = {
+    "spending_usd": "Intervention spending: UN, France, EU, regional forces, US (nominal US$)",
+    "battle_deaths_ucdp": "Battle-related deaths (UCDP), people killed",
+    "fatalities_acled": "Reported fatalities (ACLED), people killed",
+    "civilians_killed_un": "Civilians killed, UN human-rights reports (documented cases)",
+    "idps": "Internally displaced people, latest count of the year",
+    "refugees": "Refugees from Mali, latest count of the year",
+    "appeal_requirements_usd": "Humanitarian appeal, latest stated requirement (nominal US$)",
+    "appeal_coverage_pct": "Humanitarian appeal, share funded at year end (percent)",
+}
+_INDICATOR_FATALITIES = {
+    "battle_deaths_ucdp": "battle-related deaths (UCDP)",
+    "fatalities_acled": "reported fatalities (ACLED)",
+    "civilians_killed_un": "civilians killed (UN human-rights reports)",
+}
+_INTERNATIONAL = ("UN", "France", "EU", "regional", "US")
+
+
+def _year_days(year: int) -> int:
+    return 366 if pd.Timestamp(year, 1, 1).is_leap_year else 365
+
+
+def yearly_fatalities(
+    fatalities: pd.DataFrame,
+    *,
+    measure: str,
+    years: Sequence[int] = (2012, 2025),
+    category: str | None = None,
+) -> pd.DataFrame:
+    """People killed per calendar year by ONE measure and one category, with its coverage.
+
+    One row per year in range: ``value``, ``low``, ``high`` (NaN where the measure has no row
+    that year), ``days_covered`` (days of the year the rows used cover), ``floor`` (True where
+    part of the year is not covered or a source says "at least") and ``periods``, the periods
+    used. A row for the whole calendar year is used when there is one; otherwise rows inside
+    the year that do not overlap, longest first, are added (a half-year, not the quarters in
+    it). Measures are never mixed: each counts a different thing (see data/README.md).
+    """
+    measure = check_choice("measure", [measure], fatalities["measure"].cat.categories)[0]
+    first, last = check_years(years)
+    rows = fatalities[fatalities["measure"] == measure]
+    if category is None:
+        if measure not in FATALITY_TOTALS:
+            raise CourseInputError(
+                f"{measure!r} has no total row: choose a category, one of: "
+                f"{', '.join(map(str, rows['category'].unique()))}"
+            )
+        category = FATALITY_TOTALS[measure]
+    category = check_choice("category", [category], rows["category"].astype(str).unique())[0]
+    rows = rows[rows["category"] == category]
+    same_year = rows["period_start"].dt.year == rows["period_end"].dt.year
+    rows = rows[same_year].assign(
+        year=lambda f: f["period_start"].dt.year,
+        days=lambda f: (f["period_end"] - f["period_start"]).dt.days + 1,
+    )
+    records = []
+    for year in range(first, last + 1):
+        chosen = _non_overlapping(rows[rows["year"] == year])
+        in_year = _year_days(year)
+        covered = int(chosen["days"].sum())
+        at_least = bool((chosen["qualifier"] == "at least").any())
+        records.append(
+            {
+                "year": year,
+                "measure": measure,
+                "category": category,
+                "value": float(chosen["value"].sum()) if len(chosen) else np.nan,
+                "low": float(chosen["low"].sum()) if len(chosen) else np.nan,
+                "high": float(chosen["high"].sum()) if len(chosen) else np.nan,
+                "days_covered": covered,
+                "floor": bool(len(chosen)) and (covered < in_year or at_least),
+                "periods": ", ".join(
+                    f"{r.period_start:%Y-%m-%d} to {r.period_end:%Y-%m-%d}"
+                    for r in chosen.itertuples()
+                ),
+                "source_ids": ";".join(dict.fromkeys(";".join(chosen["source_ids"]).split(";")))
+                if len(chosen)
+                else "",
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def _non_overlapping(rows: pd.DataFrame) -> pd.DataFrame:
+    """The longest rows first, skipping any that overlaps a row already taken; by date."""
+    taken: list = []
+    for index, row in rows.sort_values(
+        ["days", "period_start"], ascending=[False, True]
+    ).iterrows():
+        if all(
+            row.period_end < rows.at[t, "period_start"]
+            or row.period_start > rows.at[t, "period_end"]
+            for t in taken
+        ):
+            taken.append(index)
+    return rows.loc[taken].sort_values("period_start")
+
+
+def displacement_by_year(
+    displacement: pd.DataFrame,
+    *,
+    population: str = "internally displaced people",
+    years: Sequence[int] = (2012, 2025),
+    how: str = "latest",
+) -> pd.DataFrame:
+    """One count of displaced people per year: the year's latest (``how="latest"``) or highest.
+
+    Counts are stocks at a date, not flows, and come from different counting systems: the
+    ``reference_date`` and ``reporting_system`` of the count used are kept. Years without a
+    count give NaN.
+    """
+    population = check_choice(
+        "population", [population], displacement["population"].cat.categories
+    )[0]
+    how = check_choice("way to pick a count", [how], ["latest", "highest"])[0]
+    first, last = check_years(years)
+    rows = displacement[displacement["population"] == population].assign(
+        year=lambda f: f["reference_date"].dt.year
+    )
+    rows = rows[rows["year"].between(first, last)]
+    order = ["reference_date"] if how == "latest" else ["value", "reference_date"]
+    picked = rows.sort_values(order).groupby("year").tail(1).set_index("year")
+    columns = ["reference_date", "value", "low", "high", "qualifier", "reporting_system"]
+    result = picked.reindex(range(first, last + 1))[[*columns, "source_ids"]]
+    for column in ("value", "low", "high"):
+        result[column] = result[column].astype("float64")
+    return result.rename_axis("year").reset_index().assign(population=population)
+
+
+def appeal_by_year(funding: pd.DataFrame, *, years: Sequence[int] = (2012, 2025)) -> pd.DataFrame:
+    """Per year, the latest stated requirement of the OCHA appeal and the latest stated share
+    funded, each with the stage and date it was stated at (they may differ). Nothing is derived:
+    a value no source states stays NaN."""
+    first, last = check_years(years)
+    rows = funding[funding["year"].between(first, last)].sort_values("as_of")
+    out = pd.DataFrame({"year": range(first, last + 1)})
+    for column, label in (("requirements_usd", "requirements"), ("coverage_pct", "coverage")):
+        stated = rows.dropna(subset=[column]).groupby("year").tail(1).set_index("year")
+        out[column] = out["year"].map(stated[column].astype(float))
+        out[f"{label}_stage"] = out["year"].map(stated["stage"].astype(str))
+        out[f"{label}_as_of"] = out["year"].map(stated["as_of"])
+    ids = rows.groupby("year")["source_ids"].agg(
+        lambda s: ";".join(dict.fromkeys(";".join(s).split(";")))
+    )
+    out["source_ids"] = out["year"].map(ids).fillna("")
+    out["year"] = out["year"].astype("int64")
+    return out
+
+
+def human_cost_indicators(
+    tables, *, indicators: Iterable[str], years: Sequence[int] = (2012, 2025)
+) -> pd.DataFrame:
+    """Yearly series of the chosen indicators (keys of ``HUMAN_COST_INDICATORS``), long format.
+
+    ``tables`` maps table names to frames (``vars(data)`` in a lesson). One row per
+    (indicator, year): ``value``, ``low``, ``high``, ``floor`` (part of the year or of the
+    operations has no figure, or a source says "at least"), ``table`` and ``source_ids``.
+    Each indicator is its own measure: the rows are meant to be read side by side, never added.
+    """
+    chosen = check_choice("indicator", indicators, HUMAN_COST_INDICATORS)
+    first, last = check_years(years)
+    frames = []
+    for key in chosen:
+        if key in _INDICATOR_FATALITIES:
+            found = yearly_fatalities(
+                tables["fatalities"], measure=_INDICATOR_FATALITIES[key], years=(first, last)
+            )
+            frame = found.assign(table="fatalities")
+        elif key in ("idps", "refugees"):
+            population = "internally displaced people" if key == "idps" else "refugees from Mali"
+            found = displacement_by_year(
+                tables["displacement"], population=population, years=(first, last)
+            )
+            frame = found.assign(floor=found["qualifier"] == "at least", table="displacement")
+        elif key.startswith("appeal_"):
+            found = appeal_by_year(tables["humanitarian_funding"], years=(first, last))
+            if key == "appeal_requirements_usd":
+                value = found["requirements_usd"]
+            else:  # only a year-end share: an interim share is not comparable across years
+                value = found["coverage_pct"].where(found["coverage_stage"] == "year-end")
+            frame = found.assign(
+                value=value, low=value, high=value, floor=False, table="humanitarian_funding"
+            )
+        else:
+            frame = _spending_indicator(tables, first, last)
+        frames.append(frame.assign(indicator=key, unit=HUMAN_COST_INDICATORS[key]))
+    columns = ["indicator", "year", "value", "low", "high", "floor", "unit", "table", "source_ids"]
+    result = pd.concat(frames, ignore_index=True)[columns]
+    result["floor"] = result["floor"].fillna(False).astype(bool)
+    result["source_ids"] = result["source_ids"].fillna("").astype(str)
+    return result
+
+
+def _spending_indicator(tables, first: int, last: int) -> pd.DataFrame:
+    costs, operations = tables["costs"], tables["operations"]
+    spending = yearly_spending(
+        costs, operations, tables["economy"], actors=_INTERNATIONAL, years=(first, last)
+    )
+    per_year = spending.groupby("year")[["value", "low", "high"]].sum(min_count=1)
+    per_year["floor"] = spending.groupby("year")["missing"].agg(lambda m: bool((m != "").any()))
+    ops = operations.loc[operations["actor_type"].isin(_INTERNATIONAL), "operation_id"]
+    rows = costs[costs["in_series"] & costs["operation_id"].isin(ops)]
+    per_year["source_ids"] = [
+        ";".join(
+            dict.fromkeys(
+                ";".join(
+                    rows.loc[
+                        (rows["period_start"].dt.year <= year)
+                        & (rows["period_end"].dt.year >= year),
+                        "source_ids",
+                    ]
+                ).split(";")
+            )
+        ).strip(";")
+        for year in per_year.index
+    ]
+    # exchange-rate documents only convert amounts; they are cited with the rates, not here
+    rates = tables.get("exchange_rates")
+    if rates is not None:
+        converting = {s for cell in rates["source_ids"].dropna() for s in cell.split(";")}
+        per_year["source_ids"] = [
+            ";".join(s for s in cell.split(";") if s not in converting)
+            for cell in per_year["source_ids"]
+        ]
+    return per_year.reset_index().assign(table="costs")
+
+
+def compare_periods(
+    indicators: pd.DataFrame,
+    *,
+    indicator: str,
+    before: Sequence[int] = (2013, 2021),
+    after: Sequence[int] = (2022, 2025),
+) -> pd.DataFrame:
+    """One indicator's yearly values in two periods, side by side: how many years have a
+    figure, how many of those are floors, and the lowest, mean and highest yearly value.
+
+    The mean is over the years that have a figure, so read it with ``years_with_figure``: a
+    period whose later years have no figure (a reporting system that stopped) is not compared
+    like with like.
+    """
+    known = list(dict.fromkeys(indicators["indicator"]))
+    indicator = check_choice("indicator", [indicator], known)[0]
+    periods = {"before": check_years(before), "after": check_years(after)}
+    if periods["before"][1] >= periods["after"][0]:
+        raise CourseInputError(
+            f"the periods overlap: 'before' ends in {periods['before'][1]} and 'after' starts "
+            f"in {periods['after'][0]}; a year can only be in one of them"
+        )
+    rows = indicators[indicators["indicator"] == indicator]
+    records = []
+    for label, (first, last) in periods.items():
+        inside = rows[rows["year"].between(first, last)]
+        shown = inside.dropna(subset=["value"])
+        records.append(
+            {
+                "period": label,
+                "first_year": first,
+                "last_year": last,
+                "years": last - first + 1,
+                "years_with_figure": len(shown),
+                "years_floor": int(shown["floor"].sum()),
+                "lowest": shown["value"].min(),
+                "mean": shown["value"].mean(),
+                "highest": shown["value"].max(),
+                "years_listed": ", ".join(str(y) for y in shown["year"]),
+            }
+        )
+    return pd.DataFrame(records)

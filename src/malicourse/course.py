@@ -55,6 +55,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("03", "coups", "The coup chronology", 60, 70),
     Unit("04", "realignment", "Withdrawal and realignment, 2020-2025", 60, 70),
     Unit("05", "accountability", "The accountability argument", 75, 90),
+    Unit("06", "human_cost", "The human cost", 75, 70),
 )
 
 

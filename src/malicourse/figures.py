@@ -976,3 +976,142 @@ def verdicts_by_type(table: pd.DataFrame, claims: pd.DataFrame, sources: pd.Data
     )
     description = f"Verdicts on {int(left.sum())} claims of the op-ed, grouped by type of claim."
     return Chart(figure, description, source_line(claims["source_ids"], sources, "claims"))
+
+
+# --- lesson 06 --------------------------------------------------------------------------------
+
+# One colour per family of indicator (money, people killed, people displaced, appeals); each
+# indicator has its own panel and its own title, so colour is never the only cue.
+HUMAN_COST_COLOURS = {
+    "spending_usd": "#0072B2",
+    "battle_deaths_ucdp": "#D55E00",
+    "fatalities_acled": "#D55E00",
+    "civilians_killed_un": "#D55E00",
+    "idps": "#009E73",
+    "refugees": "#009E73",
+    "appeal_requirements_usd": "#E69F00",
+    "appeal_coverage_pct": "#E69F00",
+}
+FLOOR_LABEL = (
+    "hollow marker: a floor (part of the year or of the operations has no figure, or 'at least')"
+)
+
+
+def _human_cost_formatter(indicator: str) -> FuncFormatter:
+    if indicator.endswith("_usd"):
+        return FuncFormatter(lambda v, _: f"${v / 1e9:.1f}bn" if v >= 1e9 else f"${v / 1e6:,.0f}m")
+    if indicator.endswith("_pct"):
+        return FuncFormatter(lambda v, _: f"{v:.0f}%")
+    return FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def human_cost_panels(
+    indicators: pd.DataFrame, sources: pd.DataFrame, *, mark_year: int | None = None
+) -> Chart:
+    """One small panel per indicator on a shared year axis: read side by side, never added.
+
+    ``indicators`` is the long table of :func:`analysis.human_cost_indicators`. Each panel has
+    its own unit; hollow markers are floors; ``mark_year`` draws a dashed line at the start of
+    that year (e.g. 2022, the year the French operation left Mali).
+    """
+    keys = list(dict.fromkeys(indicators["indicator"]))
+    width, panel = 8.0, 1.45
+    figure = Figure(figsize=(width, 1.5 + panel * max(len(keys), 1)), dpi=DPI)
+    axes = figure.subplots(max(len(keys), 1), 1, sharex=True, squeeze=False)[:, 0]
+    years = indicators["year"].to_numpy(dtype=float)
+    if years.size and mark_year is not None and not years.min() < mark_year <= years.max():
+        mark_year = None  # the line would fall outside the years shown
+    labels = []
+    for ax, key in zip(axes, keys, strict=False):
+        rows = indicators[indicators["indicator"] == key].sort_values("year")
+        x, y = rows["year"].to_numpy(dtype=float), rows["value"].to_numpy(dtype=float)
+        floor = rows["floor"].to_numpy(dtype=bool)
+        colour = HUMAN_COST_COLOURS.get(key, OKABE_ITO[0])
+        ax.plot(x, y, marker="o", color=colour, markersize=5)
+        ax.scatter(x[floor], y[floor], s=42, facecolors="white", edgecolors=colour, zorder=3)
+        unit = str(rows["unit"].iloc[0])
+        labels.append(unit)
+        ax.set_title(wrap(unit, width * 72 - 120, 9), fontsize=9, loc="left")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
+        ax.yaxis.set_major_formatter(_human_cost_formatter(key))
+        ax.tick_params(labelsize=8)
+        finite = y[np.isfinite(y)]
+        ax.set_ylim(0, finite.max() * 1.15 if finite.size and finite.max() > 0 else 1)
+        if not finite.size:
+            ax.text(
+                0.5,
+                0.5,
+                "no figure in these years",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=8,
+            )
+        if mark_year is not None:
+            ax.axvline(mark_year - 0.5, color="black", linestyle="--", linewidth=1)
+        ax.grid(axis="y", alpha=0.3)
+    if years.size:
+        axes[-1].set_xlim(years.min() - 0.5, years.max() + 0.5)
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    stocks = {"idps", "refugees"} & set(keys)
+    xlabel = "Calendar year" + (" (displaced people: the year's latest count)" if stocks else "")
+    axes[-1].set_xlabel(xlabel, fontsize=LABEL_PT)
+    handles = [Line2D([], [], marker="o", linestyle="", mfc="white", mec="grey", ms=7)]
+    legend = [FLOOR_LABEL]
+    if mark_year is not None:
+        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1))
+        legend.append(f"dashed line: start of {mark_year}")
+    title = (
+        "The human cost beside military spending" if "spending_usd" in keys else "The human cost"
+    ) + ": each series in its own panel and unit"
+    height = figure.get_figheight() * 72
+    figure.suptitle(wrap(title, width * 72 - 24, TITLE_PT), fontsize=TITLE_PT)
+    figure.legend(
+        handles,
+        legend,
+        loc="lower center",
+        ncols=1,
+        fontsize=LEGEND_PT,
+        frameon=False,
+        bbox_to_anchor=(0.5, 2 / height),
+    )
+    figure.subplots_adjust(
+        left=0.11,
+        right=0.97,
+        top=1 - 44 / height,
+        bottom=(44 + 12 * len(legend)) / height,
+        hspace=0.75,
+    )
+    shown = indicators.dropna(subset=["value"])
+    first, last = int(indicators["year"].min()), int(indicators["year"].max())
+    description = (
+        f"{_count(len(keys), 'yearly series', 'yearly series')} for {first}-{last}, each in its "
+        f"own panel and unit ({'; '.join(labels)}); {int(shown['floor'].sum())} of "
+        f"{len(shown)} points are floors."
+    )
+    return Chart(figure, description, human_cost_sources(shown, sources))
+
+
+def human_cost_sources(rows: pd.DataFrame, sources: pd.DataFrame) -> str:
+    """'Source: ...' for rows of several indicators and tables (columns ``indicator``,
+    ``table``, ``source_ids``): the document cited most often for each indicator, then a count."""
+    tables = list(dict.fromkeys(rows["table"]))
+    where = ", ".join(f"data/{t}.csv" for t in tables)
+    if rows.empty:
+        return f"Source: no rows shown (see {where or 'data/'} and data/sources.csv)."
+    everything, first = set(), []
+    for _, group in rows.groupby("indicator", sort=False):
+        cited = [s for cell in group["source_ids"] for s in dict.fromkeys(cell.split(";")) if s]
+        everything |= set(cited)
+        if cited:
+            top = pd.Series(cited).value_counts(sort=True).index[0]
+            first.append(top)
+    named = list(dict.fromkeys(first))
+    shown = "; ".join(_document(sid, sources) for sid in named)
+    rest = len(everything) - len(named)
+    if not rest:
+        return f"Source: {shown} (see {where} and data/sources.csv)."
+    return (
+        f"Source: {shown}; and {rest} more: see data/sources.csv "
+        f"(all {len(everything)} are cited in {where})."
+    )

@@ -481,3 +481,53 @@ class AnswerBox:
 
     def _ipython_display_(self) -> None:
         display(W.VBox([W.HBox([self.input, self.button]), self.status]))
+
+
+# --- lesson 06 --------------------------------------------------------------------------------
+
+
+def human_cost_explorer(
+    indicators=("spending_usd", "civilians_killed_un", "idps"), years=(2012, 2025)
+) -> Explorer:
+    """Choose series and years: each in its own panel, with a table of the values shown."""
+    names = ["fatalities", "displacement", "humanitarian_funding", "costs", "operations"]
+    tables = vars(_tables(*names, "economy", "sources"))
+    options = [(label, key) for key, label in analysis.HUMAN_COST_INDICATORS.items()]
+    controls = {
+        "indicators": W.SelectMultiple(
+            options=options,
+            value=tuple(indicators),
+            rows=len(options),
+            description="Series:",
+            style=WIDE,
+            layout=fitted("select", "Series:", [label for label, _ in options]),
+        ),
+        "years": W.IntRangeSlider(
+            min=2012,
+            max=2025,
+            value=years,
+            description="Years:",
+            continuous_update=False,
+            style=WIDE,
+            layout=W.Layout(width="440px"),
+        ),
+    }
+
+    def compute(indicators, years):
+        return analysis.human_cost_indicators(tables, indicators=indicators, years=years)
+
+    def draw(frame, **_):
+        shown = frame.assign(
+            value=[
+                "–" if pd.isna(v) else f"{v:,.0f}" + (" (floor)" if f else "")
+                for v, f in zip(frame["value"], frame["floor"], strict=True)
+            ]
+        )
+        table = shown.pivot(index="year", columns="indicator", values="value").reset_index()
+        table.columns.name = None
+        return [
+            figures.human_cost_panels(frame, tables["sources"], mark_year=2022),
+            table_view(table),
+        ]
+
+    return Explorer(controls, compute, draw)

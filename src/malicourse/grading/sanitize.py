@@ -1,19 +1,24 @@
 """Everything a student wrote is data: made safe before it becomes HTML or a spreadsheet cell.
 
 ``SanitizeStudentHTML`` runs on each autograded notebook, the one the formgrader and the
-feedback pages render. Markdown is rendered and cleaned with nbconvert's own sanitizer
-(``clean_html``: an allow-list of tags and attributes, no script, no event handlers, no
-``javascript:`` links); HTML outputs are cleaned the same way; outputs that would run code in a
-page (JavaScript, widget views, unknown types) are dropped. ``spreadsheet_safe`` applies the
+feedback pages render. Markdown is rendered with nbconvert's own renderer and cleaned with nh3
+(the Python binding of the Rust sanitizer ammonia: an allow-list of tags and attributes, no
+script, no event handlers, no ``javascript:`` links); a script's text stays visible as text, so
+a grader sees what the student wrote. HTML outputs are cleaned the same way; outputs that would
+run code in a page (JavaScript, widget views, unknown types) are dropped. ``spreadsheet_safe`` applies the
 OWASP rule for CSV injection to every text a grade file writes.
 """
 
 from __future__ import annotations
 
-from nbconvert.filters import clean_html, markdown2html
+import html
+
+import nh3
+from nbconvert.filters import markdown2html
 from nbconvert.preprocessors import Preprocessor
 
 SAFE_OUTPUT_TYPES = {"text/plain", "image/png", "image/jpeg", "image/gif", "image/svg+xml"}
+MAX_MARKDOWN_CHARS = 100_000  # longer answers are shown as plain text, not parsed
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -32,8 +37,16 @@ class SanitizeStudentHTML(Preprocessor):
 
 
 def safe_markdown(source: str) -> str:
-    """Markdown as clean HTML in one block, which a later markdown pass leaves as it is."""
-    cleaned = clean_html(markdown2html(source))
+    """Markdown as clean HTML in one block, which a later markdown pass leaves as it is.
+
+    Text too long or too deeply nested to render is shown escaped, as it was written.
+    """
+    try:
+        if len(source) > MAX_MARKDOWN_CHARS:
+            raise ValueError("too long to render")
+        cleaned = nh3.clean(markdown2html(source), clean_content_tags=set())
+    except (ValueError, RecursionError):
+        cleaned = f"<pre>{html.escape(source[:MAX_MARKDOWN_CHARS])}</pre>"
     lines = [line for line in cleaned.splitlines() if line.strip()]  # no blank line ends the block
     return '<div class="student-text">\n' + "\n".join(lines) + "\n</div>"
 
@@ -44,7 +57,7 @@ def _safe_output(output):
         return output
     kept = {kind: value for kind, value in data.items() if kind in SAFE_OUTPUT_TYPES}
     if "text/html" in data:
-        kept["text/html"] = clean_html(_text(data["text/html"]))
+        kept["text/html"] = nh3.clean(_text(data["text/html"]))
     if "text/markdown" in data:
         kept["text/html"] = safe_markdown(_text(data["text/markdown"]))
     if not kept:
