@@ -5,8 +5,8 @@ feedback pages render. Markdown is rendered with nbconvert's own renderer and cl
 (the Python binding of the Rust sanitizer ammonia: an allow-list of tags and attributes, no
 script, no event handlers, no ``javascript:`` links); a script's text stays visible as text, so
 a grader sees what the student wrote. HTML outputs are cleaned the same way; outputs that would
-run code in a page (JavaScript, widget views, unknown types) are dropped. ``spreadsheet_safe`` applies the
-OWASP rule for CSV injection to every text a grade file writes.
+run code in a page (JavaScript, widget views, unknown types) are dropped.
+``spreadsheet_safe`` applies the OWASP rule for CSV injection to every text a grade file writes.
 """
 
 from __future__ import annotations
