@@ -48,6 +48,7 @@ def test_in_a_kernel_errors_stay_errors_but_show_as_hints(tmp_path):
             new_code_cell("from malicourse import checks\nchecks.number('3', name='total')"),
             new_code_cell("x = 1\nhidden_expected = 42\ny = x / 0"),
             new_code_cell("totl"),
+            new_code_cell("# YOUR CODE HERE\nraise NotImplementedError()"),
         ]
     )
     NotebookClient(notebook, kernel_name="python3", allow_errors=True).execute()
@@ -57,3 +58,5 @@ def test_in_a_kernel_errors_stay_errors_but_show_as_hints(tmp_path):
     assert outputs[1][0].traceback == ["ZeroDivisionError: division by zero (line 3 of this cell)"]
     assert "hidden_expected" not in str(outputs[1][0])  # no source lines in what students see
     assert "Run All Above" in outputs[2][0].traceback[1]
+    # An unanswered cell says so where it is, not only in the check below it.
+    assert "delete the line `raise NotImplementedError()`" in outputs[3][0].traceback[1]
