@@ -166,9 +166,9 @@ def test_a_state_seen_before_is_shown_again_without_recomputing():
     assert len(charts(explorer)[0].figure.axes[0].get_lines()) == 1
 
 
-@pytest.mark.parametrize("measure", list(analysis.MEASURES))
+@pytest.mark.parametrize("measure", [*analysis.MEASURES, *analysis.REAL_MEASURES])
 def test_spending_explorer_computes_what_the_analysis_function_computes(measure):
-    t = {name: load(name) for name in ("costs", "operations", "economy")}
+    t = {name: load(name) for name in ("costs", "operations", "economy", "deflator")}
     explorer = widgets.spending_explorer(actors=("UN", "France", "US"))
     explorer.controls["measure"].value = measure
     for years in [(2012, 2025), (2013, 2022), (2016, 2016), (2019, 2024)]:
@@ -183,6 +183,7 @@ def test_spending_explorer_computes_what_the_analysis_function_computes(measure)
                 years=years,
                 measure=measure,
                 include_sahel_wide=sahel,
+                deflator=t["deflator"],
             )
             # check_dtype: yearly_spending itself gives actor_type as category for some
             # single-year ranges and as str otherwise; the values are what matters here

@@ -189,8 +189,9 @@ def spending_explorer(
     actors=("UN", "France", "EU", "regional", "US"), years=(2013, 2022)
 ) -> Explorer:
     """Toggle actors, choose the measure and the years: spending with its uncertainty."""
-    t = _tables("costs", "operations", "economy", "sources", "exchange_rates")
-    measures = [(label, key) for key, label in analysis.MEASURES.items()]
+    t = _tables("costs", "operations", "economy", "sources", "exchange_rates", "deflator")
+    every_measure = {**analysis.MEASURES, **analysis.REAL_MEASURES}
+    measures = [(label, key) for key, label in every_measure.items()]
     sahel_label = "Include amounts that cover the whole Sahel"
     controls = {
         "actors": W.SelectMultiple(
@@ -229,6 +230,9 @@ def spending_explorer(
 
     @lru_cache(maxsize=32)
     def all_years(actors, measure, include_sahel_wide):
+        if measure == "constant_usd":  # the same dollars, deflated
+            dollars = all_years(actors, "usd", include_sahel_wide)
+            return analysis.to_constant_usd(dollars, t.deflator)
         if measure != "usd":  # the same dollars, divided by GDP or population
             dollars = all_years(actors, "usd", include_sahel_wide)
             return analysis._in_measure(dollars, t.economy, measure)
