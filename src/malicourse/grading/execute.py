@@ -62,6 +62,9 @@ class IsolatedExecute(Execute):
     )
     source = Unicode(help="The assignment's folder in solutions/: its tests.").tag(config=True)
     state = Unicode(help="A private folder of this worker for the kernel's files.").tag(config=True)
+    data_cache = Unicode(help="The course data's validation cache, shown read-only.").tag(
+        config=True
+    )
     limits = Any(sandbox.Limits()).tag(config=True)
     # Killing the sandbox ends everything in it at once; a polite shutdown only waits longer.
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
@@ -121,6 +124,7 @@ class IsolatedExecute(Execute):
                 connection=connection,
                 course=Path(self.course),
                 state=state,
+                data_cache=Path(self.data_cache) if self.data_cache else None,
                 limits=self.limits,
             ),
             display_name="sandboxed Python 3",

@@ -102,6 +102,7 @@ def grade(options: Options, log=print) -> Outcome:
             assignment=options.assignment,
             scratch=scratch,
             template_db=_template_gradebook(course, options.assignment, scratch, db_url),
+            data_cache=_validated_data_cache(course, scratch / "data-cache"),
             cell_timeout=options.cell_timeout,
             notebook_timeout=options.notebook_timeout,
             limits=sandbox.Limits(memory_bytes=options.memory_bytes),
@@ -327,6 +328,29 @@ def _template_gradebook(course: Path, assignment: str, scratch: Path, db_url: st
     if not outcome["success"]:
         raise SystemExit(f"nbgrader could not read {assignment!r}:\n{outcome.get('error')}")
     return path
+
+
+def _validated_data_cache(course: Path, folder: Path) -> Path:
+    """Validate the course data once, here, so that no sandboxed kernel validates it again.
+
+    Kernels see this folder read-only as their data cache; it records content checksums only,
+    so it vouches for nothing but the bytes they read themselves.
+    """
+    from ..data import CACHE_ENV, DataError, validate
+
+    folder.mkdir(mode=0o755)
+    if (course / "data" / "datapackage.json").is_file():
+        before = os.environ.get(CACHE_ENV)
+        os.environ[CACHE_ENV] = str(folder)
+        try:
+            validate(course / "data")
+        except DataError:
+            pass  # every kernel reports it, with the file, the row and the column
+        finally:
+            os.environ.pop(CACHE_ENV) if before is None else os.environ.update({CACHE_ENV: before})
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    return folder
 
 
 def _names(writer: Writer) -> dict:

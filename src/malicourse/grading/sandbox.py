@@ -36,6 +36,7 @@ MODULE = "malicourse.grading.sandbox"
 STUDENT_VISIBLE = ("data", "notebooks", "exercises")
 INSIDE = Path("/grading")
 WORK, KERNEL, SUBMISSION = INSIDE / "work", INSIDE / "kernel", INSIDE / "submission"
+DATA_CACHE = INSIDE / "data-cache"
 COPIED = ("*.ipynb", "*.answers.json")  # the only files of a submission the kernel sees
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP = 1, 24  # from <linux/prctl.h>
 CAP_LAST = 40
@@ -64,9 +65,11 @@ def command(
     course: Path,
     state: Path,
     limits: Limits,
+    data_cache: Path | None = None,
 ) -> list[str]:
     """The argv that runs ``cmd`` (a kernel) inside a sandbox."""
     options = [f"--{key.replace('_', '-')}={value}" for key, value in asdict(limits).items()]
+    options += [f"--data-cache={data_cache}"] if data_cache else []
     # -I: the launcher runs as the grader, in the submission's folder: never import from there.
     return [
         sys.executable, "-I", "-m", MODULE, f"--uid={uid}", f"--submission={submission}",
@@ -180,6 +183,8 @@ def _view(args) -> list[str]:
         "--ro-bind", str(Path(args.connection).resolve()), str(INSIDE / "connection.json"),
         "--chdir", str(WORK), "--clearenv",
     ]  # fmt: skip
+    if args.data_cache:  # the grader validated the course data: kernels need not do it again
+        view += ["--ro-bind", str(Path(args.data_cache).resolve()), str(DATA_CACHE)]
     return view
 
 
@@ -219,6 +224,7 @@ def _inner(args) -> None:
         "LOGNAME": "student",
         "MPLBACKEND": "Agg",
         "MALICOURSE_ROOT": args.course,
+        "MALICOURSE_CACHE_DIR": str(DATA_CACHE) if args.data_cache else "off",
         "OPENBLAS_NUM_THREADS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
@@ -242,6 +248,7 @@ def _parse(argv):
     parser.add_argument("--connection", required=True)
     parser.add_argument("--course", required=True)
     parser.add_argument("--state", required=True)
+    parser.add_argument("--data-cache")
     for key, value in asdict(Limits()).items():
         parser.add_argument(f"--{key.replace('_', '-')}", type=int, default=value)
     parser.add_argument("cmd", nargs=argparse.REMAINDER)

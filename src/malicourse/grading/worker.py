@@ -33,6 +33,7 @@ class Settings:
     assignment: str
     scratch: Path
     template_db: Path
+    data_cache: Path
     cell_timeout: int
     notebook_timeout: int
     limits: sandbox.Limits
@@ -147,6 +148,7 @@ def _autograde(student: str) -> dict:
     config.IsolatedExecute.course = str(settings.course)
     config.IsolatedExecute.source = str(settings.course / "solutions" / settings.assignment)
     config.IsolatedExecute.state = str(home / "kernel")
+    config.IsolatedExecute.data_cache = str(settings.data_cache)
     config.IsolatedExecute.limits = settings.limits
     api = nbgrader_api(config)
     return api.autograde(settings.assignment, student, force=True, create=True)
