@@ -33,7 +33,7 @@ from nbformat import NotebookNode
 from ..feedback import short_traceback
 from . import channel
 
-GRADED_FROM = re.compile(r"^#\s*Graded from:\s*(?P<names>[\w, ]+?)\s*$", re.MULTILINE)
+GRADED_FROM = re.compile(r"#\s*Graded from:\s*(?P<names>[\w, ]+?)\s*")
 ANSWERS_FILE_BYTES = 1 << 20
 TEST_SECONDS = 20
 
@@ -136,10 +136,10 @@ class Plan:
 
 def _names(cell) -> list[str]:
     """The names a test cell is graded from; none when it reads only the answers file."""
-    found = GRADED_FROM.search(cell.source)
+    found = GRADED_FROM.fullmatch((cell.source.splitlines() or [""])[0])
     if not found:
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        raise PlanError(f"test cell {grade_id} has no '# Graded from: <names>' line")
+        raise PlanError(f"test cell {grade_id} does not begin with '# Graded from: <names>'")
     if found["names"].strip() == "the answers file":
         return []
     return [name.strip() for name in found["names"].split(",") if name.strip()]
