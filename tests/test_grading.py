@@ -214,6 +214,17 @@ HOSTILE = {
             "answer = 1.0"
         ),
     },
+    # Class 4: export-looking outputs flood the export cells; the grader keeps a bounded part.
+    "export_flood": {
+        "answer": (
+            "from IPython.display import display\n"
+            "kind = 'application/vnd.malicourse.export+json'\n"
+            "fake = {kind: {'answer': {'value': {'int': '0'}}, 'padding': 'x' * 100_000}}\n"
+            "flood = lambda info: [display(fake, raw=True) for _ in range(400)]\n"
+            "get_ipython().events.register('pre_run_cell', flood)\n"
+            "answer = 42"
+        ),
+    },
     # Class 3: printing the kernel's history shows no test code.
     "historian": {
         "answer": (
@@ -331,6 +342,7 @@ EXPECTED = {
     "forger": (0, 0, 0),  # nbgrader refuses its forged cell metadata: "broken", with the reason
     "scripter": (2, 1, 1),
     "markdown_bomb": (2, 1, 1),
+    "export_flood": (0, 0, 1),  # its own fake payloads crowd out its exports: what it sent
     "tokenizer_bomb": (0, 1, 1),
     "bomber": (2, 1, 1),
     "deep": (0, 0, 0),

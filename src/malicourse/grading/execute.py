@@ -197,10 +197,13 @@ class IsolatedExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         size = sum(len(str(value)) for value in msg["content"].values())
-        if cell_index in self._exports:  # the export payload has a cap of its own
-            return super().output(outs, msg, display_id, cell_index)
         used = self._output_bytes.get(cell_index, 0)
-        total = sum(self._output_bytes.values())
+        if cell_index in self._exports:  # room for one payload; a flood of them is dropped
+            self._output_bytes[cell_index] = used + size
+            if used + size <= 2 * channel.MAX_PAYLOAD_CHARS:
+                return super().output(outs, msg, display_id, cell_index)
+            return None
+        total = sum(n for i, n in self._output_bytes.items() if i not in self._exports)
         self._output_bytes[cell_index] = used + size
         if used + size <= self.max_output_bytes and total + size <= self.max_notebook_output_bytes:
             return super().output(outs, msg, display_id, cell_index)
