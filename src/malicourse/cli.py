@@ -139,10 +139,6 @@ def _hub(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # nbgrader runs `alembic` from PATH: use this environment's, even when it is not activated.
-    os.environ["PATH"] = os.pathsep.join(
-        [os.path.dirname(sys.executable), os.environ.get("PATH", "")]
-    )
     parser = argparse.ArgumentParser(prog="malicourse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
