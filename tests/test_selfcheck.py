@@ -12,7 +12,7 @@ from conftest import ROOT
 from malicourse.exercises import reference_submission
 from malicourse.grading.gradebook import Writer
 from malicourse.grading.run import Options, grade
-from malicourse.selfcheck import IN_BUNDLE, check, report
+from malicourse.selfcheck import IN_BUNDLE, NotGraded, check, report
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 SET = "01_intervention"
@@ -79,3 +79,10 @@ def test_the_installed_command_works_without_an_activated_environment(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Checked automatically: 10 of 10 points" in done.stdout
+
+
+def test_a_notebook_that_cannot_run_is_reported_not_scored(tmp_path):
+    broken = tmp_path / f"{SET}.ipynb"
+    broken.write_text('{"cells": [')
+    with pytest.raises(NotGraded, match="could not be graded: .*NotJSONError"):
+        check(SET, broken, root=ROOT)

@@ -79,12 +79,12 @@ def _grade(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .selfcheck import check, report
+    from .selfcheck import NotGraded, check, report
 
     notebook = Path(args.notebook).resolve() if args.notebook else None
     try:
         results = check(args.assignment, notebook)
-    except (FileNotFoundError, SystemExit) as problem:
+    except (FileNotFoundError, NotGraded, SystemExit) as problem:
         print(problem)
         return 2
     print(report(args.assignment, results))

@@ -25,6 +25,10 @@ IN_BUNDLE = (
 )
 
 
+class NotGraded(RuntimeError):
+    """The notebook could not be run at all (not JSON, or the sandbox failed); says why."""
+
+
 @dataclass
 class QuestionResult:
     question: str
@@ -59,8 +63,13 @@ def check(assignment: str, notebook: Path | None = None, root: Path | None = Non
             shutil.copy(answers, submitted / answers.name)
         options = Options(assignment=assignment, course=course, jobs=1, feedback=False, quiet=True)
         grade(options, log=lambda _: None)
+        graded = course / "autograded" / LEARNER / assignment / f"{assignment}.ipynb"
+        if not graded.is_file():
+            entry = json.loads((course / ".grading" / assignment / "ledger.json").read_text())
+            reason = "; ".join(entry[LEARNER]["problems"]) or entry[LEARNER]["status"]
+            raise NotGraded(f"Your notebook could not be graded: {reason}")
         writer = Writer(course, assignment, f"sqlite:///{course / 'gradebook.db'}", course)
-        messages = _messages(course / "autograded" / LEARNER / assignment / f"{assignment}.ipynb")
+        messages = _messages(graded)
         return [
             QuestionResult(
                 s.question,

@@ -38,7 +38,7 @@ from ..notebooks import poll_in_slices
 from . import channel, sandbox
 from .trusted import Plan
 
-SANDBOX_START_SECONDS = 20
+SANDBOX_START_SECONDS = 60  # as nbclient waits for a kernel; a loaded machine needs it
 _plans: dict[tuple, Plan] = {}
 
 
