@@ -84,5 +84,5 @@ def test_the_installed_command_works_without_an_activated_environment(tmp_path):
 def test_a_notebook_that_cannot_run_is_reported_not_scored(tmp_path):
     broken = tmp_path / f"{SET}.ipynb"
     broken.write_text('{"cells": [')
-    with pytest.raises(NotGraded, match="could not be graded: .*NotJSONError"):
+    with pytest.raises(NotGraded, match=r"could not be graded: .*NotJSONError"):
         check(SET, broken, root=ROOT)
