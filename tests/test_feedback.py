@@ -27,6 +27,8 @@ def test_answer_book_survives_a_new_session(tmp_path):
     again.save("q2", ["a", "b"])
     assert AnswerBook("lesson", tmp_path).all().keys() == {"q1", "q2"}
     assert AnswerBook("lesson", tmp_path).get("missing", "none") == "none"
+    # Graders (another user on a hub, the exchange) must be able to read it.
+    assert (tmp_path / "lesson.answers.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_a_damaged_answer_book_is_reported_not_overwritten(tmp_path):
