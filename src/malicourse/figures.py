@@ -253,7 +253,7 @@ class _Legend:
 
     def draw(self, figure: Figure, bottom_pt: float) -> None:
         """Add the legend's artists to ``figure``, its lowest row ``bottom_pt`` above the edge."""
-        width, height = figure.get_figwidth() * 72, figure.get_figheight() * 72
+        width = figure.get_figwidth() * 72
         columns = self.columns(width - 16)
         rows = -(-len(self.labels) // len(columns))
         if self.note is not None:
@@ -264,35 +264,25 @@ class _Legend:
         for n, (handle, label) in enumerate(zip(self.handles, self.labels, strict=True)):
             x = starts[n % len(columns)]
             y = bottom_pt + (rows - 1 - n // len(columns)) * self.ROW + self.ROW / 2
-            artists += _handle(handle, x / width, (x + self.HANDLE) / width, y / height, height)
-            artists.append(
-                figure.text(
-                    (x + self.HANDLE + self.GAP) / width,
-                    y / height,
-                    label,
-                    fontsize=LEGEND_PT,
-                    va="center_baseline",
-                )
-            )
+            artists += self._entry(figure, handle, label, x, y)
         if self.note is not None:
             handle, label = self.note
             label = wrap(label, width - 16 - self.HANDLE - self.GAP, LEGEND_PT)
             x = (width - self.HANDLE - self.GAP - text_width_pt(label, LEGEND_PT)) / 2
             y = bottom_pt - self.ROW / 2
-            artists += _handle(handle, x / width, (x + self.HANDLE) / width, y / height, height)
-            artists.append(
-                figure.text(
-                    (x + self.HANDLE + self.GAP) / width,
-                    y / height,
-                    label,
-                    fontsize=LEGEND_PT,
-                    va="center_baseline",
-                )
-            )
+            artists += self._entry(figure, handle, label, x, y)
         for artist in artists:
             if artist.figure is None:
                 figure.add_artist(artist)
         figure._malicourse_legend = artists
+
+    def _entry(self, figure: Figure, handle, label: str, x: float, y: float) -> list:
+        """One entry's artists: its handle at ``x`` points from the left, then its label."""
+        width, height = figure.get_figwidth() * 72, figure.get_figheight() * 72
+        artists = _handle(handle, x / width, (x + self.HANDLE) / width, y / height, height)
+        left = (x + self.HANDLE + self.GAP) / width
+        text = figure.text(left, y / height, label, fontsize=LEGEND_PT, va="center_baseline")
+        return [*artists, text]
 
 
 def _handle(handle, x0: float, x1: float, y: float, height_pt: float) -> list:

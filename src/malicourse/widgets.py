@@ -133,6 +133,19 @@ def _state(values: dict):
     return key
 
 
+def _year_range(first: int, years: tuple[int, int]) -> W.IntRangeSlider:
+    """The explorers' year slider, wide enough for its readout ("2013 – 2022")."""
+    return W.IntRangeSlider(
+        min=first,
+        max=2025,
+        value=years,
+        description="Years:",
+        continuous_update=False,
+        style=WIDE,
+        layout=W.Layout(width="440px"),
+    )
+
+
 def _tables(*names: str) -> SimpleNamespace:
     return SimpleNamespace(**{name: load(name) for name in names})
 
@@ -209,15 +222,7 @@ def spending_explorer(
             style=WIDE,
             layout=fitted("dropdown", "Measure:", [label for label, _ in measures]),
         ),
-        "years": W.IntRangeSlider(
-            min=2012,
-            max=2025,
-            value=years,
-            description="Years:",
-            continuous_update=False,
-            style=WIDE,
-            layout=W.Layout(width="440px"),
-        ),
+        "years": _year_range(2012, years),
         "include_sahel_wide": W.Checkbox(
             value=True,
             description=sahel_label,
@@ -294,15 +299,7 @@ def coup_explorer(
             style=WIDE,
             layout=fitted("select", "Countries:", names["name"]),
         ),
-        "years": W.IntRangeSlider(
-            min=1960,
-            max=2025,
-            value=years,
-            description="Years:",
-            continuous_update=False,
-            style=WIDE,
-            layout=W.Layout(width="440px"),
-        ),
+        "years": _year_range(1960, years),
         "include_failed": W.Checkbox(
             value=True,
             description="Include failed attempts",
@@ -506,15 +503,7 @@ def human_cost_explorer(
             style=WIDE,
             layout=fitted("select", "Series:", [label for label, _ in options]),
         ),
-        "years": W.IntRangeSlider(
-            min=2012,
-            max=2025,
-            value=years,
-            description="Years:",
-            continuous_update=False,
-            style=WIDE,
-            layout=W.Layout(width="440px"),
-        ),
+        "years": _year_range(2012, years),
     }
 
     def compute(indicators, years):
