@@ -447,7 +447,7 @@ def test_hostile_submissions_are_reported(hostile):
 
 
 def test_hostile_submissions_harm_nothing(hostile):
-    course, *_, contacts = hostile
+    course, outcome, _, contacts = hostile
     assert (course / "solutions" / "hello" / "hello.ipynb").is_file()
     assert (course / "gradebook.db").stat().st_size > 0
     assert len(list((course / "submitted").iterdir())) == len(EXPECTED)
@@ -458,9 +458,8 @@ def test_hostile_submissions_harm_nothing(hostile):
     shared = Path("/proc/sysvipc/shm").read_text()
     assert "1296125001" not in shared  # 0x4D414C49: the segment died with its sandbox
     if os.geteuid() == 0:  # the sandboxes ran as their own users: none of their processes remain
-        leftover = subprocess.run(
-            ["pgrep", "-a", "-u", "61000,61001"], capture_output=True, text=True
-        )
+        uids = ",".join(str(uid) for uid in outcome.sandbox_uids if uid is not None)
+        leftover = subprocess.run(["pgrep", "-a", "-u", uids], capture_output=True, text=True)
         assert leftover.stdout == "", leftover.stdout
 
 
@@ -679,3 +678,12 @@ def test_grades_equal_plain_nbgrader(tmp_path):
         dict(results["ours"]["full"])["q1-check"] == 2
         and dict(results["ours"]["blank"])["q1-check"] == 0
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandbox user ids are claimed only as root")
+def test_two_grading_workers_never_share_a_sandbox_user_id():
+    """A fork bomb in one class's run must not exhaust the process limit of another's."""
+    from malicourse.grading import worker
+
+    first, second = worker._claim_uid(), worker._claim_uid()
+    assert first != second and min(first, second) >= worker.FIRST_UID

@@ -65,6 +65,7 @@ def course_server(tmp_path_factory):
         cwd=course, env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "Status: 1 graded" in graded.stdout, graded.stdout
 
     port = free_port()
     command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", f"--port={port}"]

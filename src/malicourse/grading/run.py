@@ -51,6 +51,7 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    sandbox_uids: set[int] = field(default_factory=set)
 
     @property
     def statuses(self) -> Counter:
@@ -114,6 +115,7 @@ def grade(options: Options, log=print) -> Outcome:
                 execution.problems[:0] = intake_problems.get(execution.student, [])
                 entry = _record(writer, execution, checksums, ledger)
                 outcome.graded[execution.student] = entry
+                outcome.sandbox_uids.add(execution.uid)
                 ledger.save(execution.student, entry)
                 progress.done(execution.student, entry)
         except KeyboardInterrupt:

@@ -12,9 +12,12 @@ takes the next one.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import resource
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,10 @@ from pathlib import Path
 from . import sandbox
 from .gradebook import course_config, nbgrader_api
 
-FIRST_UID = 61000
+FIRST_UID, UID_RANGE = 61000, 4096
+# Which sandbox user ids are taken, machine-wide: a lock held by each worker while it lives, so
+# two grading runs at once never share a user id (nor its process limit).
+UID_LOCKS = Path(tempfile.gettempdir()) / "malicourse-sandbox-uids"
 MAX_SUBMISSION_BYTES = 50 << 20
 WORKER_MEMORY_BYTES = 8 << 30  # the grader's own memory, whatever a submission sends it
 
@@ -45,6 +51,7 @@ class Execution:
     student: str
     status: str  # executed | broken | failed
     staged: Path | None = None
+    uid: int | None = None
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -60,7 +67,7 @@ def start(settings: Settings, slots) -> None:
     home.mkdir(parents=True, exist_ok=True)
     db = home / "gradebook.db"
     shutil.copy(settings.template_db, db)
-    _worker.update(settings=settings, slot=slot, home=home, db=db)
+    _worker.update(settings=settings, slot=slot, home=home, db=db, uid=_claim_uid())
 
 
 def execute(student: str, submission: Path) -> Execution:
@@ -68,7 +75,7 @@ def execute(student: str, submission: Path) -> Execution:
     settings: Settings = _worker["settings"]
     home: Path = _worker["home"]
     began = time.monotonic()
-    result = Execution(student, "failed")
+    result = Execution(student, "failed", uid=_worker["uid"])
     try:
         submitted = home / "submitted" / student / settings.assignment
         autograded = home / "autograded"
@@ -101,6 +108,23 @@ def feedback(student: str) -> tuple[str, bool, str]:
     except BaseException as problem:
         return student, False, f"{type(problem).__name__}: {str(problem)[:200]}"
     return student, outcome["success"], _first_error(outcome.get("error", ""))
+
+
+def _claim_uid() -> int:
+    """A sandbox user id no other grading worker on this machine holds (root only)."""
+    if os.geteuid() != 0:
+        return os.geteuid()  # bubblewrap's user namespace keeps the grader's own id
+    UID_LOCKS.mkdir(mode=0o755, exist_ok=True)
+    for uid in range(FIRST_UID, FIRST_UID + UID_RANGE):
+        handle = os.open(UID_LOCKS / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        _worker["uid_lock"] = handle  # released when this worker process ends
+        return uid
+    raise RuntimeError(f"all {UID_RANGE} sandbox user ids from {FIRST_UID} are in use")
 
 
 def copy_submission(source: Path, target: Path) -> list[str]:
@@ -144,7 +168,7 @@ def _autograde(student: str) -> dict:
     ]
     config.IsolatedExecute.timeout = settings.cell_timeout
     config.IsolatedExecute.notebook_timeout = settings.notebook_timeout
-    config.IsolatedExecute.uid = FIRST_UID + _worker["slot"]
+    config.IsolatedExecute.uid = _worker["uid"]
     config.IsolatedExecute.course = str(settings.course)
     config.IsolatedExecute.source = str(settings.course / "solutions" / settings.assignment)
     config.IsolatedExecute.state = str(home / "kernel")
