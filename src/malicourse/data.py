@@ -132,13 +132,18 @@ def write_manifest_checksums(folder: Path | None = None) -> list[str]:
 # --- validation -------------------------------------------------------------------------
 
 
-def _source_ids_check(known: frozenset[str]):
-    """A frictionless check: every id in a ``source_ids`` cell names a row of sources.csv.
+def _source_ids_check(known: frozenset[str], fields: list[str]):
+    """A frictionless check: every id in a ``*source_ids`` cell names a row of sources.csv.
 
-    Built on demand so that importing this module does not import frictionless (0.2 s).
+    A narrower list beside ``source_ids`` (``date_source_ids``: the sources that state the
+    date) must also be cited by the row itself. Built on demand so that importing this module
+    does not import frictionless (0.2 s).
     """
     import attrs
     from frictionless import Check, errors
+
+    def ids(cell) -> list[str]:
+        return [sid for sid in (cell or "").split(";") if sid]
 
     @attrs.define(kw_only=True, repr=False)
     class source_ids_resolve(Check):
@@ -146,14 +151,17 @@ def _source_ids_check(known: frozenset[str]):
         Errors = (errors.ConstraintError,)
 
         def validate_row(self, row):
-            cell = row["source_ids"]
-            unknown = [sid for sid in (cell or "").split(";") if sid and sid not in known]
-            if unknown:
-                yield errors.ConstraintError.from_row(
-                    row,
-                    note=f"unknown source {', '.join(map(repr, unknown))}: add it to sources.csv",
-                    field_name="source_ids",
-                )
+            cited = set(ids(row["source_ids"])) if "source_ids" in fields else set()
+            for field in fields:
+                unknown = [sid for sid in ids(row[field]) if sid not in known]
+                uncited = [s for s in ids(row[field]) if field != "source_ids" and s not in cited]
+                if unknown:
+                    note = f"unknown source {', '.join(map(repr, unknown))}: add it to sources.csv"
+                elif uncited:
+                    note = f"{', '.join(map(repr, uncited))} must also be in source_ids"
+                else:
+                    continue
+                yield errors.ConstraintError.from_row(row, note=note, field_name=field)
 
     return source_ids_resolve()
 
@@ -276,8 +284,8 @@ def _check_with_frictionless(folder: Path) -> None:
     for resource in package.resources:
         declared = manifest_resource(manifest, resource.name).get("checks", [])
         checklist = Checklist.from_descriptor({"checks": declared})
-        if "source_ids" in resource.schema.field_names:
-            checklist.add_check(_source_ids_check(known))
+        if cited := [f for f in resource.schema.field_names if f.endswith("source_ids")]:
+            checklist.add_check(_source_ids_check(known, cited))
         report = resource.validate(checklist=checklist, limit_errors=20)
         path = folder / resource.path
         problems += [
