@@ -1,17 +1,14 @@
 """The data package: valid, typed, internally consistent, and loud when broken."""
 
 import csv
-import shutil
 from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import DATA, broken_message, edit, write
 
 from malicourse import data
 from malicourse.data import DataError, load, period_usd_rate, table_names, validate
-
-DATA = ROOT / "data"
 
 
 def test_the_shipped_package_is_valid():
@@ -85,6 +82,19 @@ def test_events_are_in_chronological_order_within_the_course_period():
     assert len(events) >= 60
 
 
+def test_every_event_date_is_stated_by_enough_independent_sources():
+    """A day needs two sources from different publishers that state it; a month needs one."""
+    publisher = load("sources", DATA).set_index("source_id")["author_or_publisher"]
+    events = load("events", DATA)
+    short = []
+    for event in events.itertuples():
+        cited = event.date_source_ids.split(";") if isinstance(event.date_source_ids, str) else []
+        needed = 2 if event.date_precision == "day" else 1
+        if len({publisher[sid] for sid in cited}) < needed:
+            short.append(f"{event.event_id}: {len(cited)} source(s) state the date")
+    assert not short, "\n".join(short)
+
+
 def test_required_operations_and_coups_are_present():
     operations = set(load("operations", DATA)["operation_id"])
     assert {
@@ -156,35 +166,6 @@ def test_period_rate_weights_days_in_each_year():
 # --- corruption: each breakage is named by file, row and column ------------------------
 
 
-@pytest.fixture
-def broken(tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(DATA, folder)
-    return folder
-
-
-def edit(folder, table, row_index, column, value):
-    path = folder / f"{table}.csv"
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    rows[row_index][column] = value
-    write(path, rows, list(rows[0]))
-
-
-def write(path, rows, columns):
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    data.write_manifest_checksums(path.parent)  # isolate each error from the checksum check
-
-
-def broken_message(folder):
-    with pytest.raises(DataError) as failure:
-        validate(folder)
-    return str(failure.value)
-
-
 def test_a_bad_date_is_named(broken):
     edit(broken, "events", 4, "date", "2013-02-30")
     message = broken_message(broken)
@@ -198,6 +179,15 @@ def test_an_unknown_source_is_named(broken):
     edit(broken, "costs", 0, "source_ids", "no-such-document")
     message = broken_message(broken)
     assert "costs.csv, row 2, column source_ids: unknown source 'no-such-document'" in message
+
+
+def test_a_date_source_the_event_does_not_cite_is_named(broken):
+    cited = load("events", broken)["source_ids"].iloc[3].split(";")
+    uncited = next(sid for sid in load("sources", broken)["source_id"] if sid not in cited)
+    edit(broken, "events", 3, "date_source_ids", uncited)
+    message = broken_message(broken)
+    assert "events.csv, row 5, column date_source_ids:" in message
+    assert "must also be in source_ids" in message
 
 
 def test_a_negative_amount_is_named(broken):

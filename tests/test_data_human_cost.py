@@ -4,17 +4,12 @@ Typed on load, bounds that hold, sources that resolve, and a broken value named 
 row and column, like the rest of the data package (see test_data.py).
 """
 
-import csv
-import shutil
-
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import DATA, broken_message, edit
 
-from malicourse import data
-from malicourse.data import DataError, load, validate
+from malicourse.data import load
 
-DATA = ROOT / "data"
 TABLES = ["fatalities", "displacement", "humanitarian_funding"]
 
 
@@ -143,31 +138,6 @@ def test_every_cited_source_resolves():
 
 
 # --- corruption: each breakage is named by file, row and column ------------------------
-
-
-@pytest.fixture
-def broken(tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(DATA, folder)
-    return folder
-
-
-def edit(folder, table, row_index, column, value):
-    path = folder / f"{table}.csv"
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    rows[row_index][column] = value
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    data.write_manifest_checksums(folder)  # isolate each error from the checksum check
-
-
-def broken_message(folder):
-    with pytest.raises(DataError) as failure:
-        validate(folder)
-    return str(failure.value)
 
 
 def test_a_value_above_its_high_bound_is_named(broken):
