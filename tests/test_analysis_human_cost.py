@@ -124,15 +124,18 @@ def test_displacement_rejects_an_unknown_population_or_rule():
 
 
 def test_appeals_are_as_stated_and_never_derived():
-    appeals = analysis.appeal_by_year(load("humanitarian_funding"), years=(2014, 2021)).set_index(
-        "year"
-    )
-    assert appeals.loc[[2014, 2015], "requirements_usd"].isna().all()  # no appeal found
+    funding = load("humanitarian_funding")
+    appeals = analysis.appeal_by_year(funding, years=(2014, 2021)).set_index("year")
+    # 2014: the mid-year revision (481 million) is the latest stated requirement
+    assert appeals.loc[2014, "requirements_usd"] == 481e6
+    assert appeals.loc[2014, "requirements_stage"] == "revision"
     assert appeals.loc[2021, "coverage_pct"] == 38 and appeals.loc[2021, "coverage_stage"] == (
         "year-end"
     )
-    # 2018: funding received is not stated, and is not worked out from the stated gap
-    assert appeals.loc[2018, "coverage_stage"] == "interim"
+    # 2018: the August share comes with a stated gap; funding received is not worked out from it
+    august = funding[(funding["year"] == 2018) & (funding["as_of"] == "2018-08-31")]
+    assert len(august) == 1 and august["funding_usd"].isna().all()
+    assert appeals.loc[2018, "coverage_stage"] == "year-end"
 
 
 # --- indicators side by side -----------------------------------------------------------------
@@ -160,8 +163,8 @@ def test_year_end_coverage_only(tables):
     coverage = analysis.human_cost_indicators(
         tables, indicators=["appeal_coverage_pct"], years=(2013, 2025)
     ).set_index("year")["value"]
-    assert np.isnan(coverage[2013]) and np.isnan(coverage[2025])  # interim shares only
-    assert coverage[2019] == 51
+    assert np.isnan(coverage[2013]) and np.isnan(coverage[2016])  # interim shares only
+    assert coverage[2019] == 52  # the later of two OCHA statements (51 on 31 December 2019)
 
 
 def test_indicators_reject_an_empty_or_unknown_choice(tables):
