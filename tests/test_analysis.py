@@ -121,6 +121,27 @@ def test_cost_coverage_counts_days():
     assert coverage.loc[("fr-op", 2018), "coverage"] == 0.0
 
 
+def test_what_amounts_cover_names_each_kind_with_its_years():
+    costs = COSTS.assign(cost_coverage=["assessed budget (mission only)", "not stated", "full"])
+    extra = costs.iloc[[0]].assign(
+        period_start=pd.Timestamp("2017-07-01"),
+        period_end=pd.Timestamp("2018-06-30"),
+        cost_coverage="not stated",
+    )
+    kinds = analysis.what_amounts_cover(pd.concat([costs, extra]), OPS, years=(2016, 2018))
+    assert kinds.to_dict("records") == [
+        {"actor_type": "France", "cost_coverage": "full", "years": "2017"},
+        {
+            "actor_type": "UN",
+            "cost_coverage": "assessed budget (mission only)",
+            "years": "2016-2017",
+        },
+        {"actor_type": "UN", "cost_coverage": "not stated", "years": "2017-2018"},
+    ]  # the alternative row (in_series false) is not counted
+    only_un = analysis.what_amounts_cover(costs, OPS, actors=["UN"], years=(2017, 2017))
+    assert only_un["years"].tolist() == ["2017"]
+
+
 def test_cost_share_of_gdp_adds_actors():
     share = analysis.cost_share_of_gdp(COSTS, OPS, ECONOMY, years=(2017, 2017))
     assert share["value"].iloc[0] == pytest.approx((181 + 100) / 2000 * 100)

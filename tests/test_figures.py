@@ -112,6 +112,23 @@ def test_spending_caption_puts_exchange_rate_documents_after_the_amounts():
         assert "more: see data/sources.csv" in chart.sources
 
 
+def test_spending_caption_says_which_amounts_are_not_like_with_like():
+    t = tables("costs", "operations", "economy", "sources")
+    mixed = analysis.yearly_spending(
+        t["costs"], t["operations"], t["economy"], actors=["UN", "France"], years=(2013, 2023)
+    )
+    caption = figures.spending_over_time(mixed, t["sources"], t["costs"], "usd").description
+    assert "Not like with like" in caption
+    assert (
+        "France: additional cost (" in caption and "UN: assessed budget (mission only) (" in caption
+    )
+    full = analysis.yearly_spending(
+        t["costs"], t["operations"], t["economy"], actors=["US"], years=(2013, 2018)
+    )
+    caption = figures.spending_over_time(full, t["sources"], t["costs"], "usd").description
+    assert "like with like" not in caption and "1 actor," in caption
+
+
 def tables(*names):
     return {name: load(name) for name in names}
 

@@ -248,6 +248,54 @@ def cost_coverage(
     return coverage.reset_index(drop=True)
 
 
+def what_amounts_cover(
+    costs: pd.DataFrame,
+    operations: pd.DataFrame,
+    *,
+    actors: Iterable[str] | None = None,
+    years: Sequence[int] = (2012, 2025),
+    include_sahel_wide: bool = True,
+) -> pd.DataFrame:
+    """What each actor's yearly-series amounts cover, and in which years: one row per kind.
+
+    ``cost_coverage`` differs between actors (French additional costs, EU common costs only)
+    and, for the UN, between budget years (the mission's own budget, or with prorated shares of
+    support costs, or not stated). Amounts of different kinds are not like with like: a chart
+    that draws them as one line owes its reader this table (data/README.md, *Like with like*).
+    """
+    first, last = check_years(years)
+    series = costs[costs["in_series"]]
+    if not include_sahel_wide:
+        series = series[series["scope"] == "Mali"]
+    op_years, days = _days_per_year(series["period_start"], series["period_end"])
+    row, column = np.nonzero(days)
+    touched = pd.DataFrame(
+        {
+            "operation_id": series["operation_id"].to_numpy()[row],
+            "cost_coverage": series["cost_coverage"].astype(str).to_numpy()[row],
+            "year": op_years[column],
+        }
+    )
+    touched = touched[touched["year"].between(first, last)].merge(
+        operations[["operation_id", "actor_type"]].astype({"actor_type": str})
+    )
+    if actors is not None:
+        touched = touched[touched["actor_type"].isin(list(actors))]
+    kinds = touched.groupby(["actor_type", "cost_coverage"])["year"].agg(_year_ranges)
+    return kinds.rename("years").reset_index()
+
+
+def _year_ranges(years: Iterable[int]) -> str:
+    """2013, 2015, 2016, 2017 -> "2013, 2015-2017"."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
 def cost_share_of_gdp(
     costs, operations, economy, *, years=(2013, 2022), actors=None, include_sahel_wide=True
 ) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
-from .analysis import CURRENT_GDP_VINTAGE, MEASURES, REAL_MEASURES
+from .analysis import CURRENT_GDP_VINTAGE, MEASURES, REAL_MEASURES, what_amounts_cover
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#000000", "#F0E442"]
 ACTORS = ["UN", "France", "EU", "regional", "US", "Russia-linked", "Mali"]
@@ -655,6 +655,7 @@ class SpendingView:
         self.ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         self.artists: dict[str, tuple] = {}
         self._layout: tuple | None = None
+        self._notes: dict[tuple, str] = {}
 
     def update(self, spending: pd.DataFrame, measure: str, *, live: bool = False) -> Chart:
         """The chart of ``spending`` in ``measure``; ``live``: a chart for an explorer."""
@@ -662,7 +663,7 @@ class SpendingView:
         unit = {**MEASURES, **REAL_MEASURES}[measure]
         peak = spending.loc[spending["value"].idxmax()] if spending["value"].notna().any() else None
         description = (
-            f"Yearly spending of {spending['actor_type'].nunique()} actors, "
+            f"Yearly spending of {_count(spending['actor_type'].nunique(), 'actor')}, "
             f"{spending['year'].min()}-{spending['year'].max()}, in {unit}"
             + (
                 f"; the highest is {peak.actor_type} in {peak.year}."
@@ -674,9 +675,30 @@ class SpendingView:
                 if measure == "share_of_gdp"
                 else ""
             )
+            + self._coverage_note(spending)
         )
         restore = _restorer(self, partial(self._apply, spending, measure)) if live else None
         return Chart(self.figure, description, self._sources(spending), _restore=restore)
+
+    def _coverage_note(self, spending: pd.DataFrame) -> str:
+        """Which amounts are not full costs, by actor and years: lines not like with like."""
+        actors = tuple(dict.fromkeys(spending["actor_type"].astype(str)))
+        key = (actors, int(spending["year"].min()), int(spending["year"].max()))
+        if key not in self._notes:
+            kinds = what_amounts_cover(self.costs, self.operations, actors=actors, years=key[1:])
+            partial_kinds = kinds[kinds["cost_coverage"] != "full"]
+            self._notes[key] = (
+                " Not like with like, the amounts cover: "
+                + "; ".join(
+                    f"{actor}: "
+                    + ", ".join(f"{row.cost_coverage} ({row.years})" for row in rows.itertuples())
+                    for actor, rows in partial_kinds.groupby("actor_type", sort=False)
+                )
+                + "."
+                if len(partial_kinds)
+                else ""
+            )
+        return self._notes[key]
 
     def _apply(self, spending: pd.DataFrame, measure: str) -> None:
         self._state = None  # the figure no longer shows any chart's state
