@@ -82,16 +82,21 @@ def test_events_are_in_chronological_order_within_the_course_period():
     assert len(events) >= 60
 
 
-def test_every_event_date_is_stated_by_enough_independent_sources():
+@pytest.mark.parametrize("table", ["events", "coups"])
+def test_every_date_is_stated_by_enough_independent_sources(table):
     """A day needs two sources from different publishers that state it; a month needs one."""
     publisher = load("sources", DATA).set_index("source_id")["author_or_publisher"]
-    events = load("events", DATA)
+    frame = load(table, DATA)
+    precision = (
+        frame["date_precision"] if "date_precision" in frame else pd.Series("day", frame.index)
+    )
     short = []
-    for event in events.itertuples():
-        cited = event.date_source_ids.split(";") if isinstance(event.date_source_ids, str) else []
-        needed = 2 if event.date_precision == "day" else 1
-        if len({publisher[sid] for sid in cited}) < needed:
-            short.append(f"{event.event_id}: {len(cited)} source(s) state the date")
+    for row, (cited, exact) in enumerate(
+        zip(frame["date_source_ids"], precision, strict=True), start=2
+    ):
+        cited = cited.split(";") if isinstance(cited, str) else []
+        if len({publisher[sid] for sid in cited}) < (2 if exact == "day" else 1):
+            short.append(f"{table}.csv row {row}: {len(cited)} source(s) state the date")
     assert not short, "\n".join(short)
 
 
