@@ -111,6 +111,9 @@ def test_un_quarters_of_2022_add_up_to_the_annual_total():
 def test_ucdp_series_has_one_row_per_year():
     ucdp = load("fatalities", DATA)
     ucdp = ucdp[ucdp["measure"] == "battle-related deaths (UCDP)"]
+    # one row per year and category: state-based, non-state and one-sided are separate series
+    assert not ucdp.duplicated(["period_start", "category"]).any()
+    ucdp = ucdp[ucdp["category"] == "state-based conflict"]
     years = ucdp["period_start"].dt.year
     assert years.is_unique
     assert set(range(2012, 2021)) <= set(years)
