@@ -1,4 +1,4 @@
-"""The numbers lesson 02 states in words are the ones its data gives today.
+"""The numbers lessons state in words are the ones their data gives today.
 
 Prose cannot recompute itself: when a cost row, a deflator or a GDP release changes, a sentence
 such as "$1.96–2.49 billion" silently goes stale. Each test here recomputes one sentence's numbers
@@ -20,7 +20,11 @@ PEAK = (2019, 2021)
 
 @pytest.fixture(scope="module")
 def prose() -> str:
-    notebook = nbformat.read(ROOT / "notebooks" / "02_costs.ipynb", as_version=4)
+    return lesson_prose("02_costs")
+
+
+def lesson_prose(name: str) -> str:
+    notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
     return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
 
 
@@ -44,7 +48,7 @@ def billions(values: pd.Series, decimals: int) -> str:
 
 
 def in_words(sentence: str, prose: str) -> None:
-    assert sentence in " ".join(prose.split()), f"lesson 02 should say: {sentence!r}"
+    assert sentence in " ".join(prose.split()), f"the lesson should say: {sentence!r}"
 
 
 def test_the_real_dollar_paragraph(prose):
@@ -82,3 +86,15 @@ def test_the_pledges_paragraph(prose):
     single = pledges[~pledges["aggregate"]].groupby("operation_id")["amount_usd"].sum() / 1e9
     in_words(f"Joint Force come to about ${single['g5-sahel-joint-force']:.2f} billion", prose)
     in_words(f"those to AFISMA to about ${single['afisma']:.2f} billion in 2013", prose)
+
+
+def test_lesson_03_counts_malis_coups_as_the_table_does():
+    coups = load("coups")
+    mali = coups[coups["country_iso3"] == "MLI"]["outcome"].value_counts()
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    failed = mali["failed"]
+    in_words(
+        f"{words[mali['successful']]} successful coups in Mali and {words[failed]} failed "
+        + ("attempts" if failed > 1 else "attempt"),
+        lesson_prose("03_coups"),
+    )
