@@ -682,6 +682,8 @@ class SpendingView:
 
     def _coverage_note(self, spending: pd.DataFrame) -> str:
         """Which amounts are not full costs, by actor and years: lines not like with like."""
+        if spending.empty:
+            return ""
         actors = tuple(dict.fromkeys(spending["actor_type"].astype(str)))
         key = (actors, int(spending["year"].min()), int(spending["year"].max()))
         if key not in self._notes:
