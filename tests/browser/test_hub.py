@@ -10,11 +10,13 @@ API in their own session) and submit from the assignment list. The instructor co
 the hidden tests. The wall time of each phase is printed (and written beside the other
 browser-test artifacts).
 
-It creates system users (mc-test-*), so it needs root; it removes them afterwards.
+It creates system users (mc-test-*), so it needs root; it removes them afterwards. The accounts
+are the machine's, so two test runs on one machine take turns (a lock in the temporary folder).
 """
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
@@ -199,9 +201,25 @@ def quiet_lab_settings(user: str) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+@contextmanager
+def machine_wide_turn(name: str):
+    """Hold a lock every test run on this machine takes before it touches the mc-test-* accounts."""
+    handle = os.open(Path(tempfile.gettempdir()) / name, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # another run's hub test: wait for it to end
+        yield
+    finally:
+        os.close(handle)
+
+
 @pytest.fixture(scope="module")
 def hub():
-    remove_leftover_accounts()
+    with machine_wide_turn("malicourse-hub-test.lock"):
+        yield from running_hub()
+
+
+def running_hub():
+    remove_leftover_accounts()  # under the lock, only a killed run's accounts are left
     # Not under /tmp: the grader's sandbox hides /tmp, and the state folder may hold the
     # environment the users' servers and the grader run (state/userenv, see malicourse.hub).
     base = Path(tempfile.mkdtemp(prefix=".hub-test-", dir=ROOT))
